@@ -1,0 +1,112 @@
+"""From calibrated cluster scores to a routing decision, and the tuning of its thresholds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from matcher.config import NO_FIT
+
+_EPS = 1e-6
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, _EPS, 1 - _EPS)
+    return np.log(p / (1 - p))
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRule:
+    """Platt calibration of the head's scores, then thresholds on the calibrated scores.
+
+    - the best cluster is routed to when its score reaches ``accept``; otherwise no cluster fits;
+    - a second cluster joins when its score reaches ``second`` (up to ``max_labels``);
+    - a person should look when nothing fits, when the best score is under ``review_below``,
+      or when a cluster left out of the decision scores within ``close_margin`` of the best.
+    """
+
+    slope: float = 1.0
+    intercept: float = 0.0
+    accept: float = 0.5
+    second: float = 0.5
+    review_below: float = 0.8
+    close_margin: float = 0.1
+    max_labels: int = 2
+
+    def calibrate(self, raw: np.ndarray) -> np.ndarray:
+        z = self.slope * _logit(np.asarray(raw, dtype=np.float64)) + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def decide(self, ranked_scores: np.ndarray, ranked_ids: Sequence[str]) -> tuple[list[str], bool, str | None]:
+        """``ranked_scores`` best first. Returns (decision, needs_review, reason)."""
+        decision: list[str] = []
+        if ranked_scores[0] >= self.accept:
+            decision.append(ranked_ids[0])
+            for score, cid in zip(ranked_scores[1 : self.max_labels], ranked_ids[1 : self.max_labels], strict=True):
+                if score >= self.second:
+                    decision.append(cid)
+        if not decision:
+            return decision, True, "no cluster fits well enough"
+        if ranked_scores[0] < self.review_below:
+            return decision, True, f"low confidence ({ranked_scores[0]:.2f})"
+        if len(ranked_scores) > len(decision) and ranked_scores[len(decision)] >= ranked_scores[0] - self.close_margin:
+            return decision, True, f"close second: {ranked_ids[len(decision)]}"
+        return decision, False, None
+
+
+def routing_correct(decision: Sequence[str], labels: Sequence[str]) -> bool:
+    """Right first cluster, or rightly no cluster."""
+    if tuple(labels) == (NO_FIT,):
+        return not decision
+    return bool(decision) and decision[0] in labels
+
+
+def set_f1(decision: Sequence[str], labels: Sequence[str]) -> float:
+    truth = set() if tuple(labels) == (NO_FIT,) else set(labels)
+    got = set(decision)
+    if not truth and not got:
+        return 1.0
+    if not truth or not got:
+        return 0.0
+    tp = len(truth & got)
+    return 2 * tp / (len(truth) + len(got))
+
+
+def tune_rule(
+    raw: np.ndarray, labels: Sequence[Sequence[str]], classes: Sequence[str], *, max_labels: int = 2
+) -> DecisionRule:
+    """Fit Platt calibration and choose the thresholds on held-out profiles (never the test split).
+
+    ``raw`` is the head's score matrix (n_profiles, n_clusters) for those profiles.
+    """
+    y = np.array([[c in lab for c in classes] for lab in labels], dtype=int)
+    platt = LogisticRegression(C=1e4).fit(_logit(raw).reshape(-1, 1), y.reshape(-1))
+    rule = DecisionRule(
+        slope=float(platt.coef_[0, 0]), intercept=float(platt.intercept_[0]), max_labels=max_labels
+    )
+    probs = rule.calibrate(raw)
+    order = np.argsort(-probs, axis=1, kind="stable")
+    ranked = np.take_along_axis(probs, order, axis=1)
+    ids = [[classes[j] for j in row] for row in order]
+    grid = np.round(np.arange(0.05, 0.96, 0.01), 2)
+
+    def best(values: list[float]) -> float:
+        scores = np.array(values)
+        top = np.flatnonzero(scores >= scores.max() - 1e-9)
+        return float(grid[top[len(top) // 2]])  # the middle of the best plateau
+
+    accept = best(
+        [
+            np.mean([routing_correct(ids[i][:1] if ranked[i, 0] >= t else [], labels[i]) for i in range(len(labels))])
+            for t in grid
+        ]
+    )
+    def f1_at(second: float) -> float:
+        r = DecisionRule(rule.slope, rule.intercept, accept, second, max_labels=max_labels)
+        return float(np.mean([set_f1(r.decide(ranked[i], ids[i])[0], labels[i]) for i in range(len(labels))]))
+
+    second = best([f1_at(t) for t in grid])
+    return DecisionRule(rule.slope, rule.intercept, accept, max(second, accept), max_labels=max_labels)

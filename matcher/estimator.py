@@ -1,0 +1,348 @@
+"""The :class:`Matcher`: a scikit-learn-style estimator that ranks clusters for a profile."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.exceptions import NotFittedError
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from matcher import __version__
+from matcher.cache import EmbeddingCache
+from matcher.catalogue import Catalogue, load_catalogue
+from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, NO_FIT, PROFILES_PATH
+from matcher.decision import DecisionRule, tune_rule
+from matcher.encoders import Encoder, load_encoder
+from matcher.profiles import by_split, load_profiles
+from matcher.similarity import per_cluster, relative
+from matcher.text import detect_lang
+from matcher.types import LabelledProfile, Match, MatchResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pool:
+    """Texts of one kind (catalogue prototypes or labelled examples) with their cluster index."""
+
+    texts: list[str]
+    owner: np.ndarray  # (n_items,) cluster index of each item
+    emb: list[np.ndarray]  # one (n_items, dim) matrix per encoder
+
+
+class Matcher:
+    """Ranks the clusters of a catalogue for free-text company profiles, in English or Polish.
+
+    Each profile is embedded by every encoder (and by character n-grams) and compared with two
+    pools per cluster: the catalogue's own texts (descriptions, member sketches, terms) and the
+    labelled examples (the train split and the office's feedback). A logistic head turns those
+    similarities into the probability that an officer would accept the cluster; it is
+    recalibrated on held-out profiles, and the decision thresholds are tuned on them.
+
+    Parameters
+    ----------
+    encoders : sequence of str or Encoder, default ("use-multilingual-v3", "all-MiniLM-L6-v2")
+        Model names (the bundled ones, or any sentence-transformers name or path) or encoders.
+    tfidf : bool, default True
+        Also compare character n-grams (helps with Polish inflection and product names).
+    max_labels : int, default 2
+        At most this many clusters in a decision.
+    cache_dir : path or None
+        Where catalogue and example embeddings are cached; ``None`` caches nothing.
+    C : float, default 0.5
+        Inverse regularisation strength of the logistic head.
+
+    Attributes
+    ----------
+    catalogue_ : Catalogue
+    classes_ : tuple of str
+        The cluster ids, in catalogue order.
+    encoders_ : list of Encoder
+    head_ : sklearn Pipeline
+        Maps pair features to the probability that a cluster is acceptable.
+    rule_ : DecisionRule
+        Calibration and thresholds (fitted on the calibration profiles).
+    provenance_ : dict
+        Models, catalogue version and hash, number of examples.
+
+    Examples
+    --------
+    >>> m = Matcher.from_defaults()  # doctest: +SKIP
+    >>> m.match("Projektujemy instalacje chłodnicze dla przemysłu spożywczego").decision  # doctest: +SKIP
+    ('hvac',)
+    """
+
+    def __init__(
+        self,
+        encoders: Sequence[str | Encoder] = DEFAULT_ENCODERS,
+        *,
+        tfidf: bool = True,
+        max_labels: int = 2,
+        cache_dir: str | Path | None = CACHE_DIR,
+        C: float = 0.5,
+    ) -> None:
+        self.encoders = encoders
+        self.tfidf = tfidf
+        self.max_labels = max_labels
+        self.cache_dir = cache_dir
+        self.C = C
+
+    # -- construction ---------------------------------------------------------------------
+
+    @classmethod
+    def from_defaults(
+        cls,
+        *,
+        catalogue: Catalogue | str | Path = CATALOGUE_PATH,
+        profiles: str | Path | None = PROFILES_PATH,
+        feedback: Iterable[LabelledProfile] = (),
+        encoders: Sequence[str | Encoder] = DEFAULT_ENCODERS,
+        cache_dir: str | Path | None = CACHE_DIR,
+    ) -> Matcher:
+        """A fitted matcher: bundled catalogue, train split (+ ``feedback``) as examples, dev for calibration."""
+        cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
+        labelled = load_profiles(profiles, known=cat.ids) if profiles else []
+        examples = [*by_split(labelled, "train"), *feedback]
+        return cls(encoders, cache_dir=cache_dir).fit(cat, examples, calibration=by_split(labelled, "dev"))
+
+    def get_params(self, deep: bool = False) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("encoders", "tfidf", "max_labels", "cache_dir", "C")}
+
+    def set_params(self, **params: Any) -> Matcher:
+        for key, value in params.items():
+            if key not in self.get_params():
+                raise ValueError(f"invalid parameter {key!r} for Matcher")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        names = [e if isinstance(e, str) else e.name for e in self.encoders]
+        return f"Matcher(encoders={names!r}, tfidf={self.tfidf}, max_labels={self.max_labels})"
+
+    # -- fitting --------------------------------------------------------------------------
+
+    def fit(
+        self,
+        catalogue: Catalogue,
+        examples: Iterable[LabelledProfile] = (),
+        *,
+        calibration: Sequence[LabelledProfile] = (),
+    ) -> Matcher:
+        """Embed the catalogue and examples, fit the head, then calibrate and tune on ``calibration``.
+
+        Examples labelled with a cluster the catalogue lacks are skipped (with a log line), so a
+        deleted cluster never breaks fitting. Returns ``self``.
+        """
+        if self.max_labels < 1:
+            raise ValueError(f"max_labels must be >= 1, got {self.max_labels}")
+        self.catalogue_ = catalogue
+        self.classes_ = catalogue.ids
+        self.encoders_ = [load_encoder(e) if isinstance(e, str) else e for e in self.encoders]
+        self._cache = EmbeddingCache(self.cache_dir)
+        index = {cid: i for i, cid in enumerate(self.classes_)}
+
+        texts, owner = [], []
+        for i, cluster in enumerate(catalogue):
+            for t in cluster.prototypes():
+                texts.append(t)
+                owner.append(i)
+        self._protos = self._pool(texts, owner)
+
+        usable = []
+        for p in examples:
+            if all(lab in index or lab == NO_FIT for lab in p.labels):
+                usable.append(p)
+            else:
+                log.info("example %s skipped: a label is not in the catalogue", p.id)
+        self.examples_ = usable
+        # Member sketches are examples too, so a cluster with no feedback still has some.
+        sketches = [
+            LabelledProfile(id=f"{c.id}:member{j}", text=t, labels=(c.id,))
+            for c in catalogue
+            for lang in ("en", "pl")
+            for j, t in enumerate(c.typical_members.get(lang, ()))
+        ]
+        ex_texts, ex_owner = [], []
+        for p in [*sketches, *usable]:
+            for lab in p.labels:
+                if lab in index:
+                    ex_texts.append(p.text)
+                    ex_owner.append(index[lab])
+        self._examples = self._pool(ex_texts, ex_owner)
+        n_sketch_cols = sum(1 for p in sketches for lab in p.labels if lab in index)
+        self.example_is_real_ = np.arange(len(ex_texts)) >= n_sketch_cols
+        term_texts, term_owner = [], []
+        for i, cluster in enumerate(catalogue):
+            for t in cluster.term_list():
+                term_texts.append(t)
+                term_owner.append(i)
+        self.term_texts_ = term_texts
+        self.term_owner_ = np.asarray(term_owner, dtype=int)
+        self.term_emb_ = self._cache.encode(self.encoders_[0], term_texts)
+        self.n_examples_ = np.bincount(np.asarray(ex_owner, dtype=int), minlength=len(self.classes_))
+
+        if self.tfidf:
+            self.tfidf_ = TfidfVectorizer(
+                analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=True
+            ).fit(texts + ex_texts)
+            self._protos_tfidf = self.tfidf_.transform(texts)
+            self._examples_tfidf = self.tfidf_.transform(ex_texts)
+
+        train = [*sketches, *usable]
+        X = self._features([p.text for p in train], leave_out=True)
+        y = np.array([[cid in p.labels for cid in self.classes_] for p in train], dtype=int)
+        self.head_ = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=2000))
+        self.head_.fit(X.reshape(-1, X.shape[2]), y.reshape(-1))
+
+        if calibration:
+            cal = [p for p in calibration if all(lab in index or lab == NO_FIT for lab in p.labels)]
+            raw = self._raw_scores([p.text for p in cal])
+            self.rule_ = tune_rule(raw, [p.labels for p in cal], self.classes_, max_labels=self.max_labels)
+        else:
+            self.rule_ = DecisionRule(max_labels=self.max_labels)
+        self.provenance_ = {
+            "matcher_version": __version__,
+            "encoders": [e.name for e in self.encoders_] + (["tfidf-char-3-5"] if self.tfidf else []),
+            "catalogue_version": catalogue.version,
+            "catalogue_sha256": catalogue.sha256,
+            "n_examples": len(usable),
+            "n_calibration": len(calibration),
+        }
+        return self
+
+    def _pool(self, texts: list[str], owner: list[int]) -> _Pool:
+        emb = [self._cache.encode(e, texts) for e in self.encoders_]
+        return _Pool(texts, np.asarray(owner, dtype=int), emb)
+
+    # -- scoring --------------------------------------------------------------------------
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "head_"):
+            raise NotFittedError("this Matcher is not fitted yet; call fit() or use Matcher.from_defaults()")
+
+    def _embed(self, texts: list[str]) -> list[np.ndarray]:
+        return [e.encode(texts) for e in self.encoders_]
+
+    def _features(
+        self, texts: list[str], *, leave_out: bool = False, embedded: list[np.ndarray] | None = None
+    ) -> np.ndarray:
+        """Pair features, shape (n_texts, n_clusters, n_features)."""
+        k = len(self.classes_)
+        q_emb = embedded if embedded is not None else self._embed(texts)
+        sims: list[tuple[np.ndarray, np.ndarray]] = [
+            (q @ p.T, q @ e.T) for q, p, e in zip(q_emb, self._protos.emb, self._examples.emb, strict=True)
+        ]
+        if self.tfidf:
+            qt = self.tfidf_.transform(texts)
+            sims.append(
+                ((qt @ self._protos_tfidf.T).toarray(), (qt @ self._examples_tfidf.T).toarray())
+            )
+        if leave_out:  # a text never counts as evidence for itself
+            proto_same = np.array([[t == p for p in self._protos.texts] for t in texts], dtype=bool)
+            ex_same = np.array([[t == p for p in self._examples.texts] for t in texts], dtype=bool)
+        blocks = []
+        for s_cat, s_ex in sims:
+            s_cat = s_cat.astype(np.float32)
+            s_ex = s_ex.astype(np.float32)
+            if leave_out:
+                s_cat = np.where(proto_same, -np.inf, s_cat)
+                s_ex = np.where(ex_same, -np.inf, s_ex)
+            cat_max, cat_mean = per_cluster(s_cat, self._protos.owner, k)
+            ex_max, ex_mean = per_cluster(s_ex, self._examples.owner, k)
+            ex_max = np.where(np.isnan(ex_max), cat_max, ex_max)
+            ex_mean = np.where(np.isnan(ex_mean), cat_mean, ex_mean)
+            cat_max, cat_mean = np.nan_to_num(cat_max), np.nan_to_num(cat_mean)
+            for v in (cat_max, cat_mean, ex_max, ex_mean):
+                margin, z = relative(v)
+                blocks.extend([v, margin, z])
+        base = np.stack(blocks, axis=2)  # (n, k, f)
+        is_pl = np.array([detect_lang(t) == "pl" for t in texts], dtype=np.float32)[:, None, None]
+        return np.concatenate([base, base * is_pl], axis=2)
+
+    def _raw_scores(self, texts: list[str], embedded: list[np.ndarray] | None = None) -> np.ndarray:
+        X = self._features(texts, embedded=embedded)
+        n, k, f = X.shape
+        return self.head_.predict_proba(X.reshape(-1, f))[:, 1].reshape(n, k)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probability that each cluster is acceptable, shape (n_texts, n_clusters)."""
+        self._check_fitted()
+        texts = _check_texts(texts)
+        return self.rule_.calibrate(self._raw_scores(texts))
+
+    # -- the public verbs -----------------------------------------------------------------
+
+    def match(self, text: str, *, top_k: int | None = None, explain: bool = True) -> MatchResult:
+        """Rank every cluster for one profile, decide, and (by default) explain the top ``top_k``.
+
+        Example:
+            >>> r = m.match("Budujemy drogi i mosty na Pomorzu")  # doctest: +SKIP
+            >>> r.decision, r.ranking[0].score  # doctest: +SKIP
+            (('construction',), 0.96)
+        """
+        return self.match_many([text], top_k=top_k, explain=explain)[0]
+
+    def match_many(
+        self, texts: Sequence[str], *, top_k: int | None = None, explain: bool = False, batch_size: int = 64
+    ) -> list[MatchResult]:
+        """:meth:`match` for many profiles at once, embedded in batches of ``batch_size``."""
+        self._check_fitted()
+        texts = _check_texts(texts)
+        if top_k is not None and top_k < 1:
+            raise ValueError(f"top_k must be >= 1, got {top_k}")
+        out: list[MatchResult] = []
+        for start in range(0, len(texts), batch_size):
+            chunk = texts[start : start + batch_size]
+            embedded = self._embed(chunk)
+            probs = self.rule_.calibrate(self._raw_scores(chunk, embedded))
+            for i, text in enumerate(chunk):
+                out.append(self._result(text, probs[i], top_k=top_k, explain=explain))
+        return out
+
+    def _result(self, text: str, probs: np.ndarray, *, top_k: int | None, explain: bool) -> MatchResult:
+        order = np.argsort(-probs, kind="stable")
+        decision, review, reason = self.rule_.decide(probs[order], [self.classes_[i] for i in order])
+        lang = detect_lang(text)
+        n_explained = top_k if top_k is not None else max(len(decision), 1)
+        explanations = {}
+        if explain:
+            from matcher.explain import explain_clusters
+
+            wanted = [self.classes_[i] for i in order[:n_explained]]
+            explanations = explain_clusters(self, text, wanted)
+        ranking = tuple(
+            Match(
+                cluster=self.classes_[i],
+                label=self.catalogue_.get(self.classes_[i]).label(lang),
+                score=round(float(probs[i]), 4),
+                explanation=explanations.get(self.classes_[i]),
+            )
+            for i in order
+        )
+        return MatchResult(
+            text=text,
+            lang=lang,
+            ranking=ranking,
+            decision=tuple(decision),
+            needs_review=review,
+            review_reason=reason,
+            provenance=self.provenance_,
+        )
+
+
+def _check_texts(texts: Sequence[str]) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError("texts must be a sequence of strings, not one string; use match() for one")
+    out = list(texts)
+    for i, t in enumerate(out):
+        if not isinstance(t, str) or not t.strip():
+            raise ValueError(f"texts[{i}] is empty: a profile needs some text")
+    return out

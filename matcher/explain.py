@@ -1,0 +1,84 @@
+"""Why a profile matched a cluster: its passages weighted by how much they point at the cluster,
+with the catalogue terms and the labelled examples they resemble."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from matcher.similarity import per_cluster
+from matcher.text import split_passages
+from matcher.types import Evidence, Explanation
+
+if TYPE_CHECKING:
+    from matcher.estimator import Matcher
+
+MAX_EVIDENCE = 3
+MAX_TERMS = 4
+TERM_MIN_SIM = 0.35
+_WORD = re.compile(r"\w{4,}", re.UNICODE)
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:6] for w in _WORD.findall(text.lower())}
+
+
+def explain_clusters(matcher: Matcher, text: str, cluster_ids: Sequence[str]) -> dict[str, Explanation]:
+    """Explanations for ``cluster_ids`` (one extra batch through the first encoder, nothing more)."""
+    passages = split_passages(text) or []
+    if not passages:
+        return {cid: Explanation((), ()) for cid in cluster_ids}
+    encoder = matcher.encoders_[0]
+    emb = encoder.encode([text] + [p.text for p in passages])
+    whole, parts = emb[:1], emb[1:]
+    k = len(matcher.classes_)
+    protos, examples = matcher._protos, matcher._examples
+    cat_max, _ = per_cluster(parts @ protos.emb[0].T, protos.owner, k)
+    ex_max, _ = per_cluster(parts @ examples.emb[0].T, examples.owner, k)
+    sims = np.fmax(np.nan_to_num(cat_max, nan=-1.0), np.nan_to_num(ex_max, nan=-1.0))  # (n_pass, k)
+    contrast = sims - sims.mean(axis=1, keepdims=True)
+    term_sims = parts @ matcher.term_emb_.T  # (n_pass, n_terms)
+    out: dict[str, Explanation] = {}
+    for cid in cluster_ids:
+        c = matcher.classes_.index(cid)
+        rel = np.clip(contrast[:, c], 0, None)
+        if rel.sum() <= 0:
+            rel = np.exp(sims[:, c] * 10)
+        weights = rel / rel.sum()
+        terms_of_c = np.flatnonzero(matcher.term_owner_ == c)
+        chosen = [i for i in np.argsort(-weights) if weights[i] >= 0.08][:MAX_EVIDENCE]
+        evidence = []
+        all_terms: list[str] = []
+        for i in chosen:
+            p = passages[i]
+            stems = _stems(p.text)
+            lexical = [t for t in terms_of_c if _stems(matcher.term_texts_[t]) & stems]
+            ranked = terms_of_c[np.argsort(-term_sims[i, terms_of_c])]
+            semantic = [t for t in ranked[:MAX_TERMS] if term_sims[i, t] >= TERM_MIN_SIM]
+            terms = list(dict.fromkeys(matcher.term_texts_[t] for t in [*lexical, *semantic]))[:MAX_TERMS]
+            all_terms.extend(terms)
+            evidence.append(Evidence(p.text, p.start, p.end, round(float(weights[i]), 3), tuple(terms)))
+        out[cid] = Explanation(
+            evidence=tuple(evidence),
+            matched_terms=tuple(dict.fromkeys(all_terms)),
+            similar_examples=_nearest_examples(matcher, whole[0], c),
+        )
+    return out
+
+
+def _nearest_examples(matcher: Matcher, query: np.ndarray, cluster: int, n: int = 2) -> tuple[str, ...]:
+    """The labelled profiles (not the catalogue's member sketches) of ``cluster`` nearest the query."""
+    ex = matcher._examples
+    idx = np.flatnonzero((ex.owner == cluster) & matcher.example_is_real_)
+    if idx.size == 0:
+        return ()
+    sims = ex.emb[0][idx] @ query
+    best = idx[np.argsort(-sims)[:n]]
+    return tuple(_clip(ex.texts[i]) for i in best if float(ex.emb[0][i] @ query) >= 0.5)
+
+
+def _clip(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."

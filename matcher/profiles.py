@@ -1,0 +1,77 @@
+"""Labelled profiles in JSON Lines: reading with clear errors, and splitting."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from matcher.config import NO_FIT, PROFILES_PATH
+from matcher.types import LabelledProfile
+
+SPLITS = ("train", "dev", "test")
+
+
+class ProfileError(ValueError):
+    """A labelled-profile line that cannot be used; the message names the file and the line."""
+
+
+def parse_profile(
+    raw: object, *, known: Iterable[str] | None = None, where: str = "<memory>", default_id: str = ""
+) -> LabelledProfile:
+    """Validate one labelled profile object; ``known`` restricts labels to those cluster ids."""
+    if not isinstance(raw, dict):
+        raise ProfileError(f"{where}: expected a JSON object")
+    text = raw.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ProfileError(f"{where}: field 'text' must be a non-empty string")
+    labels = raw.get("labels")
+    if isinstance(labels, str):
+        labels = [labels]
+    if not isinstance(labels, list) or not labels or not all(isinstance(x, str) and x for x in labels):
+        raise ProfileError(f"{where}: field 'labels' must be a non-empty list of cluster ids")
+    if NO_FIT in labels and len(labels) > 1:
+        raise ProfileError(f"{where}: field 'labels': {NO_FIT!r} cannot stand with a cluster")
+    if known is not None:
+        allowed = set(known) | {NO_FIT}
+        unknown = [x for x in labels if x not in allowed]
+        if unknown:
+            raise ProfileError(
+                f"{where}: field 'labels': unknown cluster {unknown[0]!r} (known: {', '.join(sorted(allowed))})"
+            )
+    split = raw.get("split")
+    if split is not None and split not in SPLITS:
+        raise ProfileError(f"{where}: field 'split' must be one of {', '.join(SPLITS)}")
+    lang = raw.get("lang")
+    if lang is not None and not isinstance(lang, str):
+        raise ProfileError(f"{where}: field 'lang' must be a string")
+    pid = raw.get("id", default_id)
+    return LabelledProfile(
+        id=str(pid), text=text.strip(), labels=tuple(dict.fromkeys(labels)), lang=lang, split=split
+    )
+
+
+def load_profiles(path: str | Path = PROFILES_PATH, *, known: Iterable[str] | None = None) -> list[LabelledProfile]:
+    """Read a labelled-profile file; the first bad line raises :class:`ProfileError` naming it."""
+    path = Path(path)
+    known = list(known) if known is not None else None
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: no such file") from None
+    except (UnicodeDecodeError, OSError) as exc:
+        raise ProfileError(f"{path}: cannot be read ({exc})") from None
+    out: list[LabelledProfile] = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ProfileError(f"{path}, line {n}: not valid JSON ({exc.msg})") from None
+        out.append(parse_profile(raw, known=known, where=f"{path}, line {n}", default_id=f"line{n}"))
+    return out
+
+
+def by_split(profiles: Sequence[LabelledProfile], *splits: str) -> list[LabelledProfile]:
+    return [p for p in profiles if p.split in splits]
