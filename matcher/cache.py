@@ -22,30 +22,51 @@ def _key(model: str, texts: Sequence[str]) -> str:
 
 
 class EmbeddingCache:
-    """Stores each (model, texts) embedding matrix as one ``.npy`` file under ``directory``.
+    """Embeddings by (model, text): in memory for the process, and on disk by whole text list.
 
-    A catalogue edit changes the texts and therefore the key, so a stale matrix is never read.
-    ``directory=None`` keeps nothing on disk.
+    On disk each (model, texts) matrix is one ``.npy`` file under ``directory``: a catalogue edit
+    changes the texts and therefore the key, so a stale matrix is never read. In memory single
+    texts are remembered, so adding one feedback profile embeds one text, not the whole pool.
+    ``directory=None`` keeps nothing on disk. Use :meth:`shared` to get one instance per folder.
     """
+
+    _instances: dict[str, EmbeddingCache] = {}
 
     def __init__(self, directory: str | Path | None) -> None:
         self.directory = Path(directory) if directory is not None else None
+        self._memory: dict[tuple[str, str], np.ndarray] = {}
+
+    @classmethod
+    def shared(cls, directory: str | Path | None) -> EmbeddingCache:
+        key = str(Path(directory).resolve()) if directory is not None else ""
+        if key not in cls._instances:
+            cls._instances[key] = cls(directory)
+        return cls._instances[key]
 
     def encode(self, encoder: Encoder, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
-        if self.directory is None or not texts:
+        if not texts:
             return encoder.encode(texts)
-        path = self.directory / f"{_key(encoder.name, texts)}.npy"
-        if path.exists():
+        path = self.directory / f"{_key(encoder.name, texts)}.npy" if self.directory is not None else None
+        if path is not None and path.exists():
             try:
                 cached = np.load(path)
                 if cached.shape[0] == len(texts):
+                    self._remember(encoder.name, texts, cached)
                     return cached
             except (OSError, ValueError):
                 pass  # a torn or foreign file: re-embed and overwrite it
-        emb = encoder.encode(texts)
-        self._write(path, emb)
+        missing = list(dict.fromkeys(t for t in texts if (encoder.name, t) not in self._memory))
+        if missing:
+            self._remember(encoder.name, missing, encoder.encode(missing))
+        emb = np.stack([self._memory[(encoder.name, t)] for t in texts])
+        if path is not None:
+            self._write(path, emb)
         return emb
+
+    def _remember(self, model: str, texts: list[str], emb: np.ndarray) -> None:
+        for t, row in zip(texts, emb, strict=True):
+            self._memory[(model, t)] = row
 
     def _write(self, path: Path, emb: np.ndarray) -> None:
         try:

@@ -50,22 +50,19 @@ class Cluster:
         return list(dict.fromkeys(t for lang in LANGS for t in self.terms.get(lang, ())))
 
     def prototypes(self) -> list[str]:
-        """The texts a profile is compared with: names, descriptions, member sketches, term groups."""
+        """The texts a profile is compared with: descriptions, member sketches and groups of terms.
+
+        Descriptions are kept whole: their single sentences about history or the region would
+        match any profile that names a place.
+        """
         texts: list[str] = []
         for lang in LANGS:
             desc = self.description[lang]
             texts.append(desc)
-            texts.extend(_sentences(desc))
             texts.extend(self.typical_members.get(lang, ()))
             terms = list(self.terms.get(lang, ()))
             texts.extend(", ".join(terms[i : i + 6]) for i in range(0, len(terms), 6))
         return list(dict.fromkeys(t for t in texts if t.strip()))
-
-
-def _sentences(text: str) -> list[str]:
-    from matcher.text import split_passages
-
-    return [p.text for p in split_passages(text) if len(p.text.split()) >= 5]
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,6 +93,9 @@ class SentenceTransformerEncoder:
         if self._model is None:
             import torch
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # no "Loading weights" bar in CLI output
 
             torch.set_num_threads(available_cores())
             self._model = SentenceTransformer(self._resolve(), device=self.device)

@@ -146,7 +146,7 @@ class Matcher:
         self.catalogue_ = catalogue
         self.classes_ = catalogue.ids
         self.encoders_ = [load_encoder(e) if isinstance(e, str) else e for e in self.encoders]
-        self._cache = EmbeddingCache(self.cache_dir)
+        self._cache = EmbeddingCache.shared(self.cache_dir)
         index = {cid: i for i, cid in enumerate(self.classes_)}
 
         texts, owner = [], []
@@ -187,6 +187,7 @@ class Matcher:
         self.term_texts_ = term_texts
         self.term_owner_ = np.asarray(term_owner, dtype=int)
         self.term_emb_ = self._cache.encode(self.encoders_[0], term_texts)
+        self.generic_stems_ = _generic_stems(catalogue)
         self.n_examples_ = np.bincount(np.asarray(ex_owner, dtype=int), minlength=len(self.classes_))
 
         if self.tfidf:
@@ -197,14 +198,16 @@ class Matcher:
             self._examples_tfidf = self.tfidf_.transform(ex_texts)
 
         train = [*sketches, *usable]
-        X = self._features([p.text for p in train], leave_out=True)
+        train_texts = [p.text for p in train]
+        X = self._features(train_texts, leave_out=True, embedded=self._embed_cached(train_texts))
         y = np.array([[cid in p.labels for cid in self.classes_] for p in train], dtype=int)
         self.head_ = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=2000))
         self.head_.fit(X.reshape(-1, X.shape[2]), y.reshape(-1))
 
         if calibration:
             cal = [p for p in calibration if all(lab in index or lab == NO_FIT for lab in p.labels)]
-            raw = self._raw_scores([p.text for p in cal])
+            cal_texts = [p.text for p in cal]
+            raw = self._raw_scores(cal_texts, self._embed_cached(cal_texts))
             self.rule_ = tune_rule(raw, [p.labels for p in cal], self.classes_, max_labels=self.max_labels)
         else:
             self.rule_ = DecisionRule(max_labels=self.max_labels)
@@ -227,6 +230,9 @@ class Matcher:
     def _check_fitted(self) -> None:
         if not hasattr(self, "head_"):
             raise NotFittedError("this Matcher is not fitted yet; call fit() or use Matcher.from_defaults()")
+
+    def _embed_cached(self, texts: list[str]) -> list[np.ndarray]:
+        return [self._cache.encode(e, texts) for e in self.encoders_]
 
     def _embed(self, texts: list[str]) -> list[np.ndarray]:
         return [e.encode(texts) for e in self.encoders_]
@@ -336,6 +342,18 @@ class Matcher:
             review_reason=reason,
             provenance=self.provenance_,
         )
+
+
+def _generic_stems(catalogue: Catalogue) -> set[str]:
+    """Word stems that occur in the terms of more than one cluster ('industry', 'systems'...)."""
+    from matcher.explain import _stems
+
+    seen: dict[str, set[str]] = {}
+    for cluster in catalogue:
+        for term in cluster.term_list():
+            for stem in _stems(term):
+                seen.setdefault(stem, set()).add(cluster.id)
+    return {stem for stem, owners in seen.items() if len(owners) > 1}
 
 
 def _check_texts(texts: Sequence[str]) -> list[str]:

@@ -45,8 +45,9 @@ def explain_clusters(matcher: Matcher, text: str, cluster_ids: Sequence[str]) ->
     for cid in cluster_ids:
         c = matcher.classes_.index(cid)
         rel = np.clip(contrast[:, c], 0, None)
-        if rel.sum() <= 0:
-            rel = np.exp(sims[:, c] * 10)
+        if rel.sum() <= 1e-6:  # nothing in the profile points here more than elsewhere
+            out[cid] = Explanation((), ())
+            continue
         weights = rel / rel.sum()
         terms_of_c = np.flatnonzero(matcher.term_owner_ == c)
         chosen = [i for i in np.argsort(-weights) if weights[i] >= 0.08][:MAX_EVIDENCE]
@@ -54,7 +55,7 @@ def explain_clusters(matcher: Matcher, text: str, cluster_ids: Sequence[str]) ->
         all_terms: list[str] = []
         for i in chosen:
             p = passages[i]
-            stems = _stems(p.text)
+            stems = _stems(p.text) - matcher.generic_stems_
             lexical = [t for t in terms_of_c if _stems(matcher.term_texts_[t]) & stems]
             ranked = terms_of_c[np.argsort(-term_sims[i, terms_of_c])]
             semantic = [t for t in ranked[:MAX_TERMS] if term_sims[i, t] >= TERM_MIN_SIM]

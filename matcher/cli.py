@@ -1,0 +1,356 @@
+"""The ``matcher`` command line: match, triage, evaluate, feedback, clusters, serve."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from matcher.catalogue import CatalogueError
+from matcher.config import REPORTS_DIR
+from matcher.profiles import ProfileError
+from matcher.settings import Settings, get_settings
+from matcher.triage import InputError
+
+if TYPE_CHECKING:
+    from matcher.estimator import Matcher
+    from matcher.store import Store
+
+app = typer.Typer(
+    help="Match company profiles (English or Polish) to the Pomeranian business clusters.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+feedback_app = typer.Typer(help="Labelled profiles the matcher learns from.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+class UserError(Exception):
+    """Something the user gave us is wrong: one line on stderr, exit 2."""
+
+
+@app.callback()
+def _options(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str | None, typer.Option(help="SQLAlchemy URL of the store [env MATCHER_DATABASE_URL].")
+    ] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Embedding cache [env MATCHER_CACHE_DIR].")] = None,
+    encoders: Annotated[
+        str | None, typer.Option(help="Comma-separated encoder names or paths [env MATCHER_ENCODERS].")
+    ] = None,
+) -> None:
+    overrides: dict[str, Any] = {}
+    if database_url:
+        overrides["database_url"] = database_url
+    if cache_dir:
+        overrides["cache_dir"] = cache_dir
+    if encoders:
+        overrides["encoders"] = encoders
+    try:
+        ctx.obj = get_settings().model_copy(update=Settings(**overrides).model_dump(include=set(overrides)))
+    except ValueError as exc:
+        _fail(f"invalid option: {exc}")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    try:
+        yield
+    except (UserError, CatalogueError, ProfileError, InputError) as exc:
+        _fail(str(exc))
+
+
+def _store(settings: Settings) -> Store:
+    from matcher.store import Store
+
+    try:
+        return Store(settings.database_url)
+    except Exception as exc:  # noqa: BLE001 - any driver error becomes one readable line
+        raise UserError(f"cannot open the store {settings.database_url!r}: {exc.__class__.__name__}: {exc}") from None
+
+
+def _with_status(message: str, fn: Callable[[], T]) -> T:
+    with err.status(message, spinner="dots"):
+        return fn()
+
+
+def _matcher(settings: Settings, *, feedback: bool = True) -> Matcher:
+    from matcher.loading import build_matcher
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    store = _store(settings) if feedback else None
+    return _with_status("Loading models and catalogue...", lambda: build_matcher(settings, store))
+
+
+# -- match ------------------------------------------------------------------------------------
+
+
+@app.command()
+def match(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="The company's profile; '-' reads it from standard input.")],
+    top_k: Annotated[int, typer.Option(min=1, help="Explain this many of the best clusters.")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    no_feedback: Annotated[bool, typer.Option(help="Ignore the store's feedback.")] = False,
+) -> None:
+    """Rank every cluster for one profile, with the decision and why."""
+    with _user_errors():
+        if text == "-":
+            text = sys.stdin.read()
+        if not text.strip():
+            raise UserError("the profile text is empty")
+        m = _matcher(ctx.obj, feedback=not no_feedback)
+        result = m.match(text, top_k=top_k)
+    if as_json:
+        from matcher.serialize import result_to_dict
+
+        out.print_json(data=result_to_dict(result, top_k=top_k))
+        return
+    table = Table(title="Clusters for this profile", show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("cluster")
+    table.add_column("score", justify="right")
+    table.add_column("why")
+    for i, mt in enumerate(result.ranking, 1):
+        why = mt.explanation.summary() if mt.explanation else ""
+        table.add_row(str(i), f"{mt.label} [dim]({mt.cluster})[/]", f"{mt.score:.2f}", why)
+    out.print(table)
+    decision = ", ".join(result.decision) if result.decision else "no cluster fits"
+    out.print(f"[bold]decision:[/] {decision}")
+    if result.needs_review:
+        out.print(f"[yellow]needs review:[/] {result.review_reason}")
+
+
+# -- triage -----------------------------------------------------------------------------------
+
+
+@app.command()
+def triage(
+    ctx: typer.Context,
+    input: Annotated[Path, typer.Argument(help="Profiles: .jsonl with id,text or .csv with columns id,text.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write: .jsonl or .csv.")],
+    batch_size: Annotated[int, typer.Option(min=1, help="Profiles embedded together.")] = 64,
+    no_feedback: Annotated[bool, typer.Option(help="Ignore the store's feedback.")] = False,
+) -> None:
+    """Route every profile of INPUT; a bad row is reported by number and the good rows are still written."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from matcher.triage import TriageWriter, check_format, read_rows, triage_line
+
+    with _user_errors():
+        check_format(output)
+        rows = list(read_rows(input))  # reads the whole file first: a file-level error loses nothing
+        m = _matcher(ctx.obj, feedback=not no_feedback)
+        bad = [r for r in rows if r.error]
+        good = [r for r in rows if not r.error]
+        with TriageWriter(output) as writer, Progress(
+            TextColumn("routing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err
+        ) as progress:
+            task = progress.add_task("routing", total=len(good))
+            for start in range(0, len(good), batch_size):
+                chunk = good[start : start + batch_size]
+                results = m.match_many([r.text or "" for r in chunk], batch_size=batch_size)
+                for row, result in zip(chunk, results, strict=True):
+                    writer.write(triage_line(row.id or "", result))
+                progress.advance(task, len(chunk))
+    review = 0
+    for r in bad:
+        err.print(f"[red]{input}, row {r.number}:[/] {r.error} (skipped)", highlight=False)
+    err.print(f"wrote {len(good)} routed profiles to {output}" + (f"; {len(bad)} bad rows skipped" if bad else ""))
+    del review
+    if bad:
+        raise typer.Exit(1)
+
+
+# -- evaluate ---------------------------------------------------------------------------------
+
+
+@app.command()
+def evaluate(
+    ctx: typer.Context,
+    data: Annotated[Path, typer.Argument(help="Labelled profiles (.jsonl with text and labels).")],
+    split: Annotated[str | None, typer.Option(help="Only rows of this split (train, dev or test).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    plot: Annotated[Path, typer.Option(help="Where to save the confusion matrix PNG.")] = REPORTS_DIR
+    / "confusion-matrix.png",
+    no_feedback: Annotated[bool, typer.Option(help="Ignore the store's feedback.")] = False,
+) -> None:
+    """Top-1, top-3, routing and no-fit metrics per language and per cluster, and a confusion matrix."""
+    from matcher.evaluation import evaluate as run, plot_confusion
+    from matcher.profiles import load_profiles
+
+    with _user_errors():
+        m = _matcher(ctx.obj, feedback=not no_feedback)
+        profiles = load_profiles(data, known=m.classes_)
+        if split:
+            profiles = [p for p in profiles if p.split == split]
+        if not profiles:
+            raise UserError(f"{data}: no profiles to evaluate" + (f" in split {split!r}" if split else ""))
+        rep = _with_status(f"Matching {len(profiles)} profiles...", lambda: run(m, profiles))
+        png = plot_confusion(rep, plot)
+    if as_json:
+        out.print_json(data={**rep.to_dict(), "confusion_png": str(png)})
+        return
+    t = Table(title=f"{data.name}: {rep.overall.n} profiles")
+    for col in ("", "n", "top-1", "top-3", "routing", "no-fit P", "no-fit R", "ECE"):
+        t.add_column(col, justify="right")
+    for name, s in [("all", rep.overall), *rep.by_language.items()]:
+        t.add_row(name, str(s.n), *(_fmt(v) for v in (s.top1, s.top3, s.routing, s.no_fit_precision,
+                                                      s.no_fit_recall, s.ece)))
+    out.print(t)
+    c = Table(title="per cluster (first label / first routed cluster)")
+    for col in ("cluster", "support", "precision", "recall"):
+        c.add_column(col, justify="right")
+    for cid, cs in rep.by_cluster.items():
+        c.add_row(cid, str(cs.support), _fmt(cs.precision), _fmt(cs.recall))
+    out.print(c)
+    cm = Table(title="confusion (rows: true, columns: routed)")
+    cm.add_column("")
+    for lab in rep.labels:
+        cm.add_column(lab[:6], justify="right")
+    for lab, row in zip(rep.labels, rep.confusion, strict=True):
+        cm.add_row(lab, *(str(v) if v else "." for v in row))
+    out.print(cm)
+    err.print(f"confusion matrix saved to {png}")
+
+
+def _fmt(v: float | None) -> str:
+    return "-" if v is None else f"{v:.3f}"
+
+
+# -- feedback ---------------------------------------------------------------------------------
+
+
+@feedback_app.command("import")
+def feedback_import(
+    ctx: typer.Context,
+    data: Annotated[Path, typer.Argument(help="Labelled profiles (.jsonl with text and labels; split optional).")],
+) -> None:
+    """Store labelled profiles as feedback; later matching (CLI and service) learns from them."""
+    from matcher.loading import effective_catalogue
+
+    with _user_errors():
+        store = _store(ctx.obj)
+        known = effective_catalogue(ctx.obj, store).ids
+        from matcher.profiles import load_profiles
+
+        profiles = load_profiles(data, known=known)  # all or nothing: one bad line stores none
+        ids = store.add_feedback(profiles, source="import")
+    err.print(f"stored {len(ids)} feedback profiles (ids {ids[0]}-{ids[-1]})" if ids else "nothing to store")
+
+
+@feedback_app.command("list")
+def feedback_list(
+    ctx: typer.Context,
+    all_: Annotated[bool, typer.Option("--all", help="Include withdrawn feedback.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The stored feedback, newest last."""
+    with _user_errors():
+        rows = _store(ctx.obj).list_feedback(include_withdrawn=all_)
+    items = [
+        {"id": r.id, "labels": r.labels, "source": r.source, "text": r.text,
+         "created_at": r.created_at.isoformat(), "withdrawn": r.withdrawn_at is not None}
+        for r in rows
+    ]
+    if as_json:
+        out.print_json(data=items)
+        return
+    t = Table(title=f"{len(items)} feedback profiles")
+    for col in ("id", "labels", "source", "text"):
+        t.add_column(col)
+    for it in items:
+        text = it["text"] if len(it["text"]) < 70 else it["text"][:67] + "..."
+        t.add_row(str(it["id"]), ", ".join(it["labels"]) + (" (withdrawn)" if it["withdrawn"] else ""),
+                  it["source"], text)
+    out.print(t)
+
+
+@feedback_app.command("withdraw")
+def feedback_withdraw(
+    ctx: typer.Context, feedback_id: Annotated[int, typer.Argument(help="The id from 'matcher feedback list'.")]
+) -> None:
+    """Withdraw one feedback profile: routing goes back to what it was without it."""
+    from matcher.store import NotFound
+
+    with _user_errors():
+        try:
+            _store(ctx.obj).withdraw_feedback(feedback_id)
+        except NotFound as exc:
+            raise UserError(str(exc)) from None
+    err.print(f"feedback {feedback_id} withdrawn")
+
+
+# -- clusters and serve -----------------------------------------------------------------------
+
+
+@app.command()
+def clusters(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    lang: Annotated[str, typer.Option(help="en or pl")] = "en",
+) -> None:
+    """The cluster catalogue (with the store's edits)."""
+    from matcher.loading import effective_catalogue
+
+    with _user_errors():
+        cat = effective_catalogue(ctx.obj, _store(ctx.obj))
+    if as_json:
+        out.print_json(data=cat.to_dict())
+        return
+    t = Table(title=f"{len(cat)} clusters", show_lines=True)
+    for col in ("id", "name", "about"):
+        t.add_column(col)
+    for c in cat:
+        desc = c.description.get(lang) or c.description["en"]
+        t.add_row(c.id, c.label(lang), desc[:160] + ("..." if len(desc) > 160 else ""))
+    out.print(t)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="[env MATCHER_HOST, default 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="[env MATCHER_PORT, default 8000]")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes [env MATCHER_WORKERS].")] = None,
+) -> None:
+    """Start the HTTP service (API, web page and office view)."""
+    import uvicorn
+
+    s: Settings = ctx.obj
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # Workers are separate processes: they read their settings from the environment.
+    for key, value in {"DATABASE_URL": s.database_url, "CACHE_DIR": str(s.cache_dir),
+                       "ENCODERS": ",".join(s.encoders)}.items():
+        os.environ[f"MATCHER_{key}"] = value
+    uvicorn.run(
+        "service.main:create_app",
+        factory=True,
+        host=host or s.host,
+        port=port or s.port,
+        workers=workers or s.workers,
+        log_level="info",
+    )
+
+
+def main() -> None:
+    app()

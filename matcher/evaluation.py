@@ -1,0 +1,159 @@
+"""Metrics of a fitted matcher on labelled profiles: accuracy, routing, no-fit, per language and cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from matcher.config import NO_FIT
+from matcher.decision import routing_correct
+from matcher.estimator import Matcher
+from matcher.text import detect_lang
+from matcher.types import LabelledProfile, MatchResult
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    n: int
+    top1: float | None  # over in-scope profiles
+    top3: float | None
+    routing: float | None  # right first cluster, or rightly no cluster
+    no_fit_precision: float | None
+    no_fit_recall: float | None
+    ece: float | None  # expected calibration error of the top score vs top-1 correctness
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterScores:
+    support: int
+    precision: float | None
+    recall: float | None
+
+
+@dataclass
+class Report:
+    overall: Scores
+    by_language: dict[str, Scores]
+    by_cluster: dict[str, ClusterScores]
+    labels: list[str]  # rows and columns of the confusion matrix: clusters then "none"
+    confusion: list[list[int]]  # rows: first true label; columns: first routed cluster
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """Weighted mean |accuracy - confidence| over equal-width confidence bins."""
+    confidence = np.asarray(confidence, dtype=float)
+    correct = np.asarray(correct, dtype=float)
+    if confidence.size == 0:
+        return float("nan")
+    idx = np.minimum((confidence * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        mask = idx == b
+        if mask.any():
+            total += mask.mean() * abs(correct[mask].mean() - confidence[mask].mean())
+    return float(total)
+
+
+def scores(profiles: Sequence[LabelledProfile], results: Sequence[MatchResult]) -> Scores:
+    pairs = list(zip(profiles, results, strict=True))
+    inscope = [(p, r) for p, r in pairs if not p.is_no_fit]
+    top1 = sum(r.ranking[0].cluster in p.labels for p, r in inscope)
+    top3 = sum(any(m.cluster in p.labels for m in r.ranking[:3]) for p, r in inscope)
+    routing = sum(routing_correct(r.decision, p.labels) for p, r in pairs)
+    said_none = [(p, r) for p, r in pairs if not r.decision]
+    true_none = [(p, r) for p, r in pairs if p.is_no_fit]
+    conf = np.array([r.ranking[0].score for _, r in inscope])
+    ok = np.array([r.ranking[0].cluster in p.labels for p, r in inscope])
+    return Scores(
+        n=len(pairs),
+        top1=_ratio(top1, len(inscope)),
+        top3=_ratio(top3, len(inscope)),
+        routing=_ratio(routing, len(pairs)),
+        no_fit_precision=_ratio(sum(p.is_no_fit for p, _ in said_none), len(said_none)),
+        no_fit_recall=_ratio(sum(not r.decision for _, r in true_none), len(true_none)),
+        ece=round(expected_calibration_error(conf, ok), 4) if inscope else None,
+    )
+
+
+def evaluate(matcher: Matcher, profiles: Sequence[LabelledProfile], *, batch_size: int = 64) -> Report:
+    """Match every profile and measure; profile languages are guessed where not given."""
+    results = matcher.match_many([p.text for p in profiles], explain=False, batch_size=batch_size)
+    return report(matcher.classes_, profiles, results, provenance=matcher.provenance_)
+
+
+def report(
+    classes: Sequence[str],
+    profiles: Sequence[LabelledProfile],
+    results: Sequence[MatchResult],
+    *,
+    provenance: dict[str, Any] | None = None,
+) -> Report:
+    langs = [p.lang or detect_lang(p.text) for p in profiles]
+    by_language = {}
+    for lang in sorted(set(langs)):
+        idx = [i for i, lg in enumerate(langs) if lg == lang]
+        by_language[lang] = scores([profiles[i] for i in idx], [results[i] for i in idx])
+    by_cluster = {}
+    for c in classes:
+        routed = [(p, r) for p, r in zip(profiles, results, strict=True) if r.decision and r.decision[0] == c]
+        truth = [(p, r) for p, r in zip(profiles, results, strict=True) if p.labels[0] == c]
+        by_cluster[c] = ClusterScores(
+            support=len(truth),
+            precision=_ratio(sum(c in p.labels for p, _ in routed), len(routed)),
+            recall=_ratio(sum(bool(r.decision) and r.decision[0] in p.labels for p, r in truth), len(truth)),
+        )
+    labels = [*classes, NO_FIT]
+    pos = {c: i for i, c in enumerate(labels)}
+    confusion = [[0] * len(labels) for _ in labels]
+    for p, r in zip(profiles, results, strict=True):
+        if p.labels[0] not in pos:
+            continue
+        got = r.decision[0] if r.decision else NO_FIT
+        confusion[pos[p.labels[0]]][pos[got]] += 1
+    return Report(
+        overall=scores(profiles, results),
+        by_language=by_language,
+        by_cluster=by_cluster,
+        labels=labels,
+        confusion=confusion,
+        provenance=dict(provenance or {}),
+    )
+
+
+def plot_confusion(rep: Report, path: str | Path, *, title: str = "Routing confusion matrix") -> Path:
+    """Save the confusion matrix as a PNG (rows: first true label, columns: first routed cluster)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    m = np.array(rep.confusion)
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    ax.imshow(m, cmap="Blues")
+    ax.set_xticks(range(len(rep.labels)), rep.labels, rotation=45, ha="right")
+    ax.set_yticks(range(len(rep.labels)), rep.labels)
+    ax.set_xlabel("routed to (first cluster of the decision)")
+    ax.set_ylabel("true (first label)")
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            if m[i, j]:
+                ax.text(j, i, str(m[i, j]), ha="center", va="center", color="white" if m[i, j] > m.max() / 2 else "black")
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -1,0 +1,233 @@
+"""The shared store (SQLAlchemy 2): inquiries, officers' feedback and catalogue edits.
+
+SQLite by default, any SQLAlchemy URL (PostgreSQL) by setting. The CLI and every service worker
+open the same database, which is the only shared state. Not imported by ``import matcher``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, create_engine, event, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from matcher.catalogue import Catalogue, cluster_from_dict
+from matcher.types import LabelledProfile, MatchResult
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class InquiryRow(Base):
+    __tablename__ = "inquiries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(8))
+    contact: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # routed | needs_review | decided
+    decision: Mapped[list[str]] = mapped_column(JSON)
+    ranking: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    needs_review: Mapped[bool] = mapped_column(Boolean)
+    review_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    provenance: Mapped[dict[str, Any]] = mapped_column(JSON)
+    officer_clusters: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class FeedbackRow(Base):
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    labels: Mapped[list[str]] = mapped_column(JSON)
+    lang: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    source: Mapped[str] = mapped_column(String(32))  # import | officer
+    external_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    inquiry_id: Mapped[int | None] = mapped_column(ForeignKey("inquiries.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class CatalogueEditRow(Base):
+    __tablename__ = "catalogue_edits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cluster_id: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(8))  # put | delete
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class NotFound(LookupError):
+    """No inquiry or feedback with that id."""
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and full fsync on commit."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    is_sqlite = url.startswith("sqlite")
+    engine = create_engine(url, connect_args={"timeout": 30} if is_sqlite else {}, pool_pre_ping=not is_sqlite)
+    if is_sqlite:
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")  # an acknowledged commit survives a crash
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+    return engine
+
+
+class Store:
+    """All reads and writes of the shared database; each method is one transaction."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        Base.metadata.create_all(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions.begin() as s:
+            yield s
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- feedback ---------------------------------------------------------------------------
+
+    def add_feedback(
+        self, profiles: Iterable[LabelledProfile], *, source: str = "import", inquiry_id: int | None = None
+    ) -> list[int]:
+        with self.session() as s:
+            rows = [
+                FeedbackRow(
+                    text=p.text, labels=list(p.labels), lang=p.lang, source=source,
+                    external_id=p.id or None, inquiry_id=inquiry_id,
+                )
+                for p in profiles
+            ]
+            s.add_all(rows)
+            s.flush()
+            return [r.id for r in rows]
+
+    def list_feedback(self, *, include_withdrawn: bool = False) -> list[FeedbackRow]:
+        with self.session() as s:
+            q = select(FeedbackRow).order_by(FeedbackRow.id)
+            if not include_withdrawn:
+                q = q.where(FeedbackRow.withdrawn_at.is_(None))
+            return list(s.scalars(q))
+
+    def withdraw_feedback(self, feedback_id: int) -> FeedbackRow:
+        with self.session() as s:
+            row = s.get(FeedbackRow, feedback_id)
+            if row is None:
+                raise NotFound(f"no feedback with id {feedback_id}")
+            if row.withdrawn_at is None:
+                row.withdrawn_at = _now()
+            return row
+
+    def feedback_profiles(self) -> list[LabelledProfile]:
+        """Active feedback as labelled profiles, oldest first."""
+        return [
+            LabelledProfile(id=f"feedback:{r.id}", text=r.text, labels=tuple(r.labels), lang=r.lang)
+            for r in self.list_feedback()
+        ]
+
+    def state_token(self) -> tuple[Any, ...]:
+        """Changes whenever feedback or the catalogue changes: a cheap check for stale matchers."""
+        with self.session() as s:
+            fb = s.execute(select(func.count(FeedbackRow.id), func.max(FeedbackRow.id))).one()
+            withdrawn = s.scalar(select(func.count(FeedbackRow.id)).where(FeedbackRow.withdrawn_at.is_not(None)))
+            edits = s.scalar(select(func.max(CatalogueEditRow.id)))
+            return (fb[0], fb[1], withdrawn, edits)
+
+    # -- catalogue edits --------------------------------------------------------------------
+
+    def put_cluster(self, payload: dict[str, Any]) -> None:
+        cluster_from_dict(payload, source="edit")  # refuse what could not be loaded back
+        with self.session() as s:
+            s.add(CatalogueEditRow(cluster_id=payload["id"], action="put", payload=json.loads(json.dumps(payload))))
+
+    def delete_cluster(self, cluster_id: str) -> None:
+        with self.session() as s:
+            s.add(CatalogueEditRow(cluster_id=cluster_id, action="delete", payload=None))
+
+    def apply_edits(self, catalogue: Catalogue) -> Catalogue:
+        """The catalogue file with every stored edit replayed in order."""
+        with self.session() as s:
+            edits = list(s.scalars(select(CatalogueEditRow).order_by(CatalogueEditRow.id)))
+        for e in edits:
+            if e.action == "put" and e.payload is not None:
+                catalogue = catalogue.with_cluster(cluster_from_dict(e.payload, source="edit"))
+            elif e.action == "delete" and e.cluster_id in catalogue and len(catalogue) > 1:
+                catalogue = catalogue.without(e.cluster_id)
+        return catalogue
+
+    # -- inquiries --------------------------------------------------------------------------
+
+    def add_inquiry(self, result: MatchResult, *, contact: str | None = None) -> InquiryRow:
+        with self.session() as s:
+            row = InquiryRow(
+                text=result.text,
+                lang=result.lang,
+                contact=contact,
+                status="needs_review" if result.needs_review else "routed",
+                decision=list(result.decision),
+                ranking=[{"cluster": m.cluster, "score": m.score} for m in result.ranking],
+                needs_review=result.needs_review,
+                review_reason=result.review_reason,
+                provenance=dict(result.provenance),
+            )
+            s.add(row)
+            s.flush()
+            return row
+
+    def get_inquiry(self, inquiry_id: int) -> InquiryRow:
+        with self.session() as s:
+            row = s.get(InquiryRow, inquiry_id)
+            if row is None:
+                raise NotFound(f"no inquiry with id {inquiry_id}")
+            return row
+
+    def list_inquiries(self, *, status: str | None = None, limit: int = 100, offset: int = 0) -> list[InquiryRow]:
+        with self.session() as s:
+            q = select(InquiryRow).order_by(InquiryRow.id.desc()).limit(limit).offset(offset)
+            if status is not None:
+                q = q.where(InquiryRow.status == status)
+            return list(s.scalars(q))
+
+    def decide_inquiry(self, inquiry_id: int, clusters: Sequence[str]) -> InquiryRow:
+        """Record an officer's confirmation or correction; it becomes feedback in the same commit."""
+        with self.session() as s:
+            row = s.get(InquiryRow, inquiry_id)
+            if row is None:
+                raise NotFound(f"no inquiry with id {inquiry_id}")
+            labels = list(clusters) or ["none"]
+            if row.status == "decided":  # a new decision replaces the earlier one's feedback
+                for old in s.scalars(
+                    select(FeedbackRow).where(FeedbackRow.inquiry_id == inquiry_id, FeedbackRow.withdrawn_at.is_(None))
+                ):
+                    old.withdrawn_at = _now()
+            row.officer_clusters = list(clusters)
+            row.status = "decided"
+            row.decided_at = _now()
+            s.add(FeedbackRow(text=row.text, labels=labels, lang=row.lang, source="officer", inquiry_id=row.id))
+            return row

@@ -1,0 +1,125 @@
+"""Reading profiles to route (JSONL or CSV) and writing triage lines, row by row."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from matcher.types import MatchResult
+
+FORMATS = (".jsonl", ".csv")
+
+
+class InputError(ValueError):
+    """The input as a whole cannot be read (unknown format, missing column, undecodable)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    number: int  # 1-based data row (line in JSONL; record after the header in CSV)
+    id: str | None
+    text: str | None
+    error: str | None = None
+
+
+def check_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise InputError(f"{path}: unknown format {suffix or '(none)'!r}; use .jsonl or .csv")
+    return suffix
+
+
+def read_rows(path: str | Path) -> Iterator[Row]:
+    """Yield every row; a bad row carries an ``error`` and the rows after it still come."""
+    path = Path(path)
+    fmt = check_format(path)
+    try:
+        handle = path.open(encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    with handle:
+        try:
+            yield from (_read_jsonl(handle) if fmt == ".jsonl" else _read_csv(handle, path))
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not UTF-8 text") from None
+
+
+def _validate(number: int, raw_id: Any, text: Any) -> Row:
+    pid = None if raw_id is None or raw_id == "" else str(raw_id)
+    if pid is None:
+        return Row(number, None, None, "missing 'id'")
+    if not isinstance(text, str) or not text.strip():
+        return Row(number, pid, None, "empty or missing 'text'")
+    return Row(number, pid, text)
+
+
+def _read_jsonl(handle: TextIO) -> Iterator[Row]:
+    for number, line in enumerate(handle, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Row(number, None, None, f"not valid JSON ({exc.msg})")
+            continue
+        if not isinstance(obj, dict):
+            yield Row(number, None, None, "expected a JSON object")
+            continue
+        yield _validate(number, obj.get("id"), obj.get("text"))
+
+
+def _read_csv(handle: TextIO, path: Path) -> Iterator[Row]:
+    reader = csv.DictReader(handle)
+    fields = reader.fieldnames or []
+    missing = [c for c in ("id", "text") if c not in fields]
+    if missing:
+        raise InputError(f"{path}: missing column {', '.join(repr(c) for c in missing)} (need 'id' and 'text')")
+    for number, rec in enumerate(reader, 1):
+        yield _validate(number, rec.get("id"), rec.get("text"))
+
+
+def triage_line(pid: str, result: MatchResult) -> dict[str, Any]:
+    """The triage output object of DESIGN.md (other programs read it: keep its shape)."""
+    return {
+        "id": pid,
+        "decision": list(result.decision),
+        "needs_review": result.needs_review,
+        "ranking": [{"cluster": m.cluster, "score": m.score} for m in result.ranking],
+    }
+
+
+class TriageWriter:
+    """Writes triage lines as JSONL, or as CSV with the ranking kept as a JSON column."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.format = check_format(self.path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = self.path.open("w", encoding="utf-8", newline="")
+        self._csv: Any = None
+        if self.format == ".csv":
+            self._csv = csv.writer(self._handle)
+            self._csv.writerow(["id", "decision", "needs_review", "top_cluster", "top_score", "ranking"])
+
+    def write(self, line: dict[str, Any]) -> None:
+        if self._csv is None:
+            self._handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+        else:
+            top = line["ranking"][0]
+            self._csv.writerow(
+                [line["id"], ";".join(line["decision"]), str(line["needs_review"]).lower(),
+                 top["cluster"], top["score"], json.dumps(line["ranking"])]
+            )
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> TriageWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

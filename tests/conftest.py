@@ -1,0 +1,65 @@
+"""Shared fixtures: a fast deterministic encoder for most tests, the real models once per session."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from matcher import Matcher, load_catalogue, load_profiles  # noqa: E402
+from matcher.profiles import by_split  # noqa: E402
+
+
+class HashingEncoder:
+    """Bag of character trigrams hashed into 512 dimensions: deterministic, instant, no model.
+
+    Similar wording gives similar vectors, which is enough to exercise every code path.
+    """
+
+    name = "test-hashing-trigrams"
+    dim = 512
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                padded = f" {word} "
+                for j in range(len(padded) - 2):
+                    h = int.from_bytes(hashlib.blake2b(padded[j : j + 3].encode(), digest_size=4).digest(), "little")
+                    out[i, h % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
+
+
+@pytest.fixture(scope="session")
+def catalogue():
+    return load_catalogue()
+
+
+@pytest.fixture(scope="session")
+def profiles(catalogue):
+    return load_profiles(known=catalogue.ids)
+
+
+@pytest.fixture(scope="session")
+def hashing_encoder():
+    return HashingEncoder()
+
+
+@pytest.fixture(scope="session")
+def small_matcher(catalogue, profiles, hashing_encoder):
+    """A real Matcher fitted on the real data with the hashing encoder: fast, for plumbing tests."""
+    return Matcher([hashing_encoder], cache_dir=None).fit(
+        catalogue, by_split(profiles, "train"), calibration=by_split(profiles, "dev")
+    )
+
+
+@pytest.fixture(scope="session")
+def real_matcher(tmp_path_factory):
+    """The default configuration with the real offline models, loaded once per test session."""
+    return Matcher.from_defaults(cache_dir=tmp_path_factory.mktemp("embedding-cache"))
