@@ -1,0 +1,151 @@
+"""The FastAPI application: ``create_app`` (uvicorn runs ``service.main:create_app`` with ``factory=True``).
+
+Nothing heavy happens at import. The lifespan opens the store and loads the matcher once per
+process in a background thread, so ``/healthz`` answers at once and ``/readyz`` says when the
+models are in.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from matcher import __version__
+from matcher.settings import Settings, get_settings
+from matcher.store import NotFound, Store
+from service.deps import resolve_settings
+from service.routes import api_router, health, pages
+from service.state import AppState, Conflict, InvalidInput, MatcherFactory, MatcherHolder, NotReady, Runtime, TooLarge
+from service.state import fit_matcher as default_factory
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """Match a company's free-text profile (English or Polish) to the Pomeranian business cluster
+that fits it, with the routing decision and the passages that explain it. Admin calls need the
+`X-API-Key` header (the `MATCHER_API_KEY` setting)."""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    matcher_factory: MatcherFactory | None = None,
+    stale_check_seconds: float = 2.0,
+) -> FastAPI:
+    """Build the application.
+
+    Args:
+        settings: Used instead of :func:`matcher.settings.get_settings` (tests pass a temporary
+            database here; overriding ``get_settings`` in ``app.dependency_overrides`` works too).
+        matcher_factory: Builds the matcher from settings, store and already-loaded encoders;
+            defaults to :func:`service.state.fit_matcher` (the real models).
+        stale_check_seconds: How often a request checks whether another process changed the store.
+    """
+    factory = matcher_factory or default_factory
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[AppState]:
+        s = resolve_settings(app)
+        store = Store(s.database_url)  # creates the tables on a new database
+        holder = MatcherHolder(s, store, factory, stale_check_seconds=stale_check_seconds)
+        holder.start()
+        try:
+            yield {"runtime": Runtime(s, store, holder)}
+        finally:
+            await run_in_threadpool(holder.close)
+            store.close()
+
+    app = FastAPI(title="Cluster Matcher", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    if settings is not None:
+        app.dependency_overrides[get_settings] = lambda: settings
+    app.add_middleware(BodyLimitMiddleware)
+    _add_exception_handlers(app)
+    app.include_router(api_router)
+    app.include_router(health.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    return app
+
+
+def _detail(status_code: int, detail: object, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status_code, headers=headers)
+
+
+def _add_exception_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotReady)
+    async def not_ready(_: Request, exc: NotReady) -> JSONResponse:
+        return _detail(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), {"Retry-After": "5"})
+
+    @app.exception_handler(InvalidInput)
+    async def invalid(_: Request, exc: InvalidInput) -> JSONResponse:
+        # The same shape as FastAPI's own validation errors, so a client parses one kind of 422.
+        error = {"type": "value_error", "loc": list(exc.loc), "msg": exc.message}
+        return _detail(status.HTTP_422_UNPROCESSABLE_CONTENT, [error])
+
+    @app.exception_handler(TooLarge)
+    async def too_large(_: Request, exc: TooLarge) -> JSONResponse:
+        return _detail(status.HTTP_413_CONTENT_TOO_LARGE, str(exc))
+
+    @app.exception_handler(Conflict)
+    async def conflict(_: Request, exc: Conflict) -> JSONResponse:
+        return _detail(status.HTTP_409_CONFLICT, str(exc))
+
+    @app.exception_handler(NotFound)
+    async def not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return _detail(status.HTTP_404_NOT_FOUND, str(exc))
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> JSONResponse:
+        # Only a bug gets here: log it with the traceback, tell the client nothing internal.
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return _detail(status.HTTP_500_INTERNAL_SERVER_ERROR, "internal error; it has been logged")
+
+
+class BodyLimitMiddleware:
+    """Refuse a request body over ``max_body_bytes`` with 413, by Content-Length and by bytes counted.
+
+    The body is read (and counted) before the application sees it, then replayed; a chunked
+    upload with no Content-Length is stopped as soon as it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = resolve_settings(scope["app"]).max_body_bytes
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(limit, scope, receive, send)
+            return
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break  # the client went away; the app will see the disconnect
+            size += len(message.get("body", b""))
+            if size > limit:
+                await _too_large(limit, scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _too_large(limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+    response = _detail(status.HTTP_413_CONTENT_TOO_LARGE, f"the request body is over the limit of {limit} bytes")
+    await response(scope, receive, send)

@@ -1,0 +1,31 @@
+"""``/v1/feedback``: the labelled profiles the matcher learns from (admin)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from service.deps import Admin, RuntimeDep
+from service.schemas import FeedbackCreate, FeedbackPublic, FeedbacksPublic, responses
+
+router = APIRouter(prefix="/feedback", tags=["feedback"], dependencies=[Admin])
+FeedbackId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("", response_model=FeedbacksPublic, responses=responses(401))
+def list_feedback(runtime: RuntimeDep, include_withdrawn: bool = False) -> FeedbacksPublic:
+    """Feedback, oldest first: officers' decisions, imports and API additions."""
+    return FeedbacksPublic.of(runtime.store.list_feedback(include_withdrawn=include_withdrawn))
+
+
+@router.post("", response_model=FeedbackPublic, status_code=status.HTTP_201_CREATED, responses=responses(401, 413, 503))
+def add_feedback(body: FeedbackCreate, runtime: RuntimeDep) -> FeedbackPublic:
+    """A labelled profile (``["none"]`` for out of scope); the matcher is refitted before this answers."""
+    return FeedbackPublic.of(runtime.add_feedback(body.text, body.labels))
+
+
+@router.delete("/{feedback_id}", response_model=FeedbackPublic, responses=responses(401, 404))
+def withdraw_feedback(feedback_id: FeedbackId, runtime: RuntimeDep) -> FeedbackPublic:
+    """Withdraw feedback: it is kept for the record but no longer learned from."""
+    return FeedbackPublic.of(runtime.withdraw_feedback(feedback_id))

@@ -1,0 +1,346 @@
+"""The HTTP contract: pydantic models named by direction (``...Request``/``...Create`` in, ``...Public`` out).
+
+Request models are strict (no silent coercion of ``"3"`` to ``3``) and forbid unknown fields, so a
+client's typo is a 422 rather than an ignored field. Limits that depend on settings (text length,
+batch size) are checked by :class:`service.state.Runtime`, not here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from matcher.catalogue import Catalogue, Cluster
+from matcher.store import FeedbackRow, InquiryRow
+from matcher.types import Explanation, MatchResult
+
+_REPLACEMENT = "\ufffd"
+
+
+def _storable(value: str) -> str:
+    """Replace what no database or JSON encoder accepts (NUL, lone surrogates) by U+FFFD.
+
+    One code point becomes one code point, so evidence offsets into the text stay right.
+    """
+    if "\x00" not in value and value.isascii():
+        return value
+    return "".join(_REPLACEMENT if ch == "\x00" or "\ud800" <= ch <= "\udfff" else ch for ch in value)
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or only whitespace")
+    return value
+
+
+#: Any string a client sends: stored and echoed safely.
+Str = Annotated[str, AfterValidator(_storable)]
+#: A string with some visible content (profile texts, catalogue fields).
+_VISIBLE: dict[str, Any] = {"pattern": r"\S"}  # documented for clients; enforced with a clearer message
+NonBlank = Annotated[
+    str, Field(min_length=1, json_schema_extra=_VISIBLE), AfterValidator(_storable), AfterValidator(_not_blank)
+]
+ProfileText = Annotated[
+    str,
+    Field(
+        min_length=1,
+        json_schema_extra=_VISIBLE,
+        description="The company's profile in English or Polish; not blank, at most MATCHER_MAX_TEXT_CHARS characters.",
+        examples=["Projektujemy i montujemy instalacje chłodnicze dla przemysłu spożywczego."],
+    ),
+    AfterValidator(_storable),
+    AfterValidator(_not_blank),
+]
+ClusterId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$", examples=["hvac"])]
+Status = Literal["routed", "needs_review", "decided"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class Message(BaseModel):
+    """An error or a note: ``{"detail": "..."}``."""
+
+    detail: str
+
+
+# -- clusters -------------------------------------------------------------------------------------
+
+
+class LangTexts(_In):
+    en: NonBlank
+    pl: NonBlank
+
+
+class LangLists(_In):
+    en: list[NonBlank] = Field(min_length=1)
+    pl: list[NonBlank] = Field(min_length=1)
+
+
+class ClusterUpdate(_In):
+    """A whole cluster for ``PUT /v1/clusters/{id}`` (creates it, or replaces it)."""
+
+    id: ClusterId | None = Field(default=None, description="Optional; must equal the id in the path.")
+    name: LangTexts
+    description: LangTexts
+    terms: LangLists
+    typical_members: LangLists
+    former_names: list[NonBlank] = Field(default_factory=list)
+    url: Annotated[str, Field(max_length=2000, pattern=r"^https?://\S+$")] | None = None
+
+    def to_payload(self, cluster_id: str) -> dict[str, Any]:
+        """The catalogue's JSON form of this cluster, with the id from the path."""
+        return {**self.model_dump(exclude={"id"}), "id": cluster_id}
+
+
+class ClusterSummary(BaseModel):
+    """What a client needs to show a cluster: names, description and link, in English and Polish."""
+
+    id: str
+    name: dict[str, str]
+    description: dict[str, str]
+    former_names: list[str]
+    url: str | None
+
+    @classmethod
+    def of(cls, cluster: Cluster) -> Self:
+        return cls.model_validate(cluster.to_dict())
+
+
+class ClusterPublic(ClusterSummary):
+    """A cluster with the terms and member sketches it is matched by."""
+
+    terms: dict[str, list[str]]
+    typical_members: dict[str, list[str]]
+
+
+class ClustersPublic(BaseModel):
+    data: list[ClusterPublic]
+    count: int
+
+    @classmethod
+    def of(cls, catalogue: Catalogue) -> ClustersPublic:
+        data = [ClusterPublic.of(c) for c in catalogue]
+        return cls(data=data, count=len(data))
+
+
+# -- matching -------------------------------------------------------------------------------------
+
+
+class MatchRequest(_In):
+    text: ProfileText
+    top_k: int = Field(default=3, ge=1, le=100, description="How many clusters to return and explain, best first.")
+
+
+class EvidencePublic(BaseModel):
+    """A passage of the profile; ``start``/``end`` are code-point offsets into the submitted text."""
+
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    weight: float
+    terms: list[str]
+
+
+class ExplanationPublic(BaseModel):
+    summary: str
+    evidence: list[EvidencePublic]
+    matched_terms: list[str]
+    similar_examples: list[str]
+
+    @classmethod
+    def of(cls, e: Explanation) -> ExplanationPublic:
+        return cls(
+            summary=e.summary(),
+            evidence=[
+                EvidencePublic(text=v.text, start=v.start, end=v.end, weight=v.weight, terms=list(v.terms))
+                for v in e.evidence
+            ],
+            matched_terms=list(e.matched_terms),
+            similar_examples=list(e.similar_examples),
+        )
+
+
+class ClusterMatchPublic(BaseModel):
+    """One cluster's place in the ranking; ``score`` is a calibrated confidence in [0, 1]."""
+
+    cluster: ClusterSummary
+    label: str
+    score: float = Field(ge=0, le=1)
+    explanation: ExplanationPublic | None
+
+
+class MatchPublic(BaseModel):
+    decision: list[str] = Field(description="Clusters the profile is routed to, best first; [] means none fits.")
+    needs_review: bool
+    review_reason: str | None
+    lang: str
+    matches: list[ClusterMatchPublic]
+    provenance: dict[str, Any]
+
+    @classmethod
+    def of(cls, result: MatchResult, catalogue: Catalogue, *, top_k: int) -> MatchPublic:
+        return cls(
+            decision=list(result.decision),
+            needs_review=result.needs_review,
+            review_reason=result.review_reason,
+            lang=result.lang,
+            matches=[
+                ClusterMatchPublic(
+                    cluster=ClusterSummary.of(catalogue.get(m.cluster)),
+                    label=m.label,
+                    score=m.score,
+                    explanation=ExplanationPublic.of(m.explanation) if m.explanation else None,
+                )
+                for m in result.ranking[:top_k]
+            ],
+            provenance=dict(result.provenance),
+        )
+
+
+# -- triage ---------------------------------------------------------------------------------------
+
+
+class TriageProfile(_In):
+    id: Annotated[Str, Field(min_length=1, max_length=200)]
+    text: ProfileText
+
+
+class TriageRequest(_In):
+    profiles: list[TriageProfile] = Field(min_length=1, description="At most MATCHER_MAX_BATCH profiles.")
+
+
+class RankedPublic(BaseModel):
+    cluster: str
+    score: float = Field(ge=0, le=1)
+
+
+class TriageLinePublic(BaseModel):
+    """The triage line of DESIGN.md, the same as ``matcher triage`` writes."""
+
+    id: str
+    decision: list[str]
+    needs_review: bool
+    ranking: list[RankedPublic]
+
+
+class TriageLinesPublic(BaseModel):
+    data: list[TriageLinePublic]
+    count: int
+
+
+# -- inquiries ------------------------------------------------------------------------------------
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+
+
+class InquiryCreate(_In):
+    text: ProfileText
+    contact: Annotated[Str, Field(max_length=320, description="How the office can reach the company.")] | None = None
+
+
+class DecisionCreate(_In):
+    clusters: list[ClusterId] = Field(
+        max_length=20, description="The clusters the inquiry belongs to, best first; [] means no cluster fits."
+    )
+
+
+class InquiryPublic(BaseModel):
+    id: int
+    text: str
+    lang: str
+    contact: str | None
+    status: Status
+    decision: list[str] = Field(description="The matcher's routing when the inquiry arrived.")
+    needs_review: bool
+    review_reason: str | None
+    ranking: list[RankedPublic]
+    officer_clusters: list[str] | None = Field(description="The officer's decision; [] means no cluster fits.")
+    created_at: UtcDatetime
+    decided_at: UtcDatetime | None
+
+    @classmethod
+    def of(cls, row: InquiryRow) -> InquiryPublic:
+        return cls.model_validate(row, from_attributes=True)
+
+
+class InquiriesPublic(BaseModel):
+    data: list[InquiryPublic]
+    count: int
+
+    @classmethod
+    def of(cls, rows: list[InquiryRow]) -> InquiriesPublic:
+        return cls(data=[InquiryPublic.of(r) for r in rows], count=len(rows))
+
+
+# -- feedback -------------------------------------------------------------------------------------
+
+
+class FeedbackCreate(_In):
+    text: ProfileText
+    labels: list[ClusterId] = Field(
+        min_length=1, max_length=20, description='Every cluster an officer would accept, or ["none"].'
+    )
+
+
+class FeedbackPublic(BaseModel):
+    id: int
+    text: str
+    labels: list[str]
+    lang: str | None
+    source: str
+    inquiry_id: int | None
+    created_at: UtcDatetime
+    withdrawn_at: UtcDatetime | None
+
+    @classmethod
+    def of(cls, row: FeedbackRow) -> FeedbackPublic:
+        return cls.model_validate(row, from_attributes=True)
+
+
+class FeedbacksPublic(BaseModel):
+    data: list[FeedbackPublic]
+    count: int
+
+    @classmethod
+    def of(cls, rows: list[FeedbackRow]) -> FeedbacksPublic:
+        return cls(data=[FeedbackPublic.of(r) for r in rows], count=len(rows))
+
+
+# -- health ---------------------------------------------------------------------------------------
+
+
+class HealthPublic(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class ReadinessPublic(BaseModel):
+    status: Literal["ready", "loading", "failed"]
+    detail: str | None = None
+    clusters: int | None = None
+    provenance: dict[str, Any] | None = None
+
+
+# -- documented error responses -------------------------------------------------------------------
+
+_ERRORS = {
+    401: "Missing or wrong X-API-Key, or admin disabled (no MATCHER_API_KEY)",
+    404: "Unknown cluster, inquiry or feedback",
+    409: "The change would leave the catalogue empty",
+    413: "Request body, or batch, over the configured limit",
+    503: "The models are still loading",
+}
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error codes, each a :class:`Message`."""
+    return {code: {"model": Message, "description": _ERRORS[code]} for code in codes}

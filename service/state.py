@@ -1,0 +1,279 @@
+"""The service's runtime: the store, the matcher (loaded once, refitted when the store changes) and
+the operations the routes call.
+
+The database is the only shared state. Every write that changes what the matcher learns from
+(catalogue edits, decisions, feedback) refits this process's matcher before it answers; other
+workers, and the CLI, notice the change through :meth:`matcher.store.Store.state_token` within
+``stale_check_seconds`` and refit in the background. A refit reuses the loaded encoders, and the
+new matcher replaces the old one in a single swap under a lock, so a request always works with one
+whole matcher.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypedDict
+
+from sqlalchemy import select
+
+from matcher.catalogue import Catalogue, CatalogueError, Cluster
+from matcher.config import NO_FIT
+from matcher.encoders import Encoder, load_encoder
+from matcher.estimator import Matcher
+from matcher.loading import effective_catalogue
+from matcher.profiles import by_split, load_profiles
+from matcher.settings import Settings
+from matcher.store import FeedbackRow, InquiryRow, NotFound, Store
+from matcher.text import detect_lang
+from matcher.triage import triage_line
+from matcher.types import LabelledProfile, MatchResult
+
+log = logging.getLogger(__name__)
+
+#: Builds a fitted matcher from the settings and the store; ``encoders`` are the loaded models to
+#: reuse on a refit (``None`` on the first load).
+MatcherFactory = Callable[[Settings, Store, Sequence[Encoder] | None], Matcher]
+
+
+class NotReady(RuntimeError):
+    """The matcher is still loading, or failed to load (answered with 503)."""
+
+
+class InvalidInput(ValueError):
+    """Well-formed input the service cannot accept (answered with 422, naming the field)."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.message = message
+
+
+class TooLarge(ValueError):
+    """A request over a configured size limit (answered with 413)."""
+
+
+class Conflict(ValueError):
+    """A request that would leave the service unusable, e.g. deleting the last cluster (409)."""
+
+
+def fit_matcher(settings: Settings, store: Store, encoders: Sequence[Encoder] | None = None) -> Matcher:
+    """The default factory: :func:`matcher.loading.build_matcher`, minus one failure.
+
+    ``build_matcher`` reads the labelled profiles with ``known=`` the current catalogue, so once a
+    cluster is deleted every profile labelled with it is a fatal error. ``Matcher.fit`` already
+    skips examples whose labels the catalogue lacks, so the profiles are read without ``known``.
+    """
+    catalogue = effective_catalogue(settings, store)
+    labelled = load_profiles(settings.profiles_path)
+    models = list(encoders) if encoders else [load_encoder(name) for name in settings.encoders]
+    examples = [*by_split(labelled, "train"), *store.feedback_profiles()]
+    return Matcher(models, cache_dir=settings.cache_dir).fit(catalogue, examples, calibration=by_split(labelled, "dev"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    matcher: Matcher
+    token: tuple[Any, ...]
+
+
+class MatcherHolder:
+    """Owns this process's matcher: the first load in the background, refits, and the atomic swap."""
+
+    def __init__(
+        self, settings: Settings, store: Store, factory: MatcherFactory, *, stale_check_seconds: float = 2.0
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.factory = factory
+        self.stale_check_seconds = stale_check_seconds
+        self._snapshot: _Snapshot | None = None
+        self._error: str | None = None
+        self._swap_lock = threading.Lock()
+        self._refit_lock = threading.Lock()
+        self._checked_at = 0.0
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        """Load the matcher in a background thread; :meth:`get` raises :class:`NotReady` until then."""
+        self._spawn(self._first_load, "matcher-load")
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Wait for a load or refit in progress (so it does not outlive the store)."""
+        for thread in self._threads:
+            thread.join(timeout)
+
+    @property
+    def status(self) -> Literal["ready", "loading", "failed"]:
+        if self._current() is not None:
+            return "ready"
+        return "failed" if self._error is not None else "loading"
+
+    @property
+    def error(self) -> str | None:
+        return self._error
+
+    def get(self) -> Matcher:
+        """The current matcher; also schedules a check for changes made by other processes."""
+        snapshot = self._current()
+        if snapshot is None:
+            raise NotReady(
+                f"the matcher failed to load: {self._error}" if self._error else "the models are still loading"
+            )
+        now = time.monotonic()
+        if now - self._checked_at >= self.stale_check_seconds and not self._refit_lock.locked():
+            self._checked_at = now
+            self._spawn(self._refresh_logged, "matcher-refresh")
+        return snapshot.matcher
+
+    def refresh(self) -> Matcher:
+        """Refit if the store changed since the current matcher was built; return the current one."""
+        with self._refit_lock:
+            token = self.store.state_token()  # read first: a change during the fit triggers another
+            snapshot = self._current()
+            if snapshot is not None and snapshot.token == token:
+                return snapshot.matcher
+            encoders = snapshot.matcher.encoders_ if snapshot is not None else None
+            matcher = self.factory(self.settings, self.store, encoders)
+            with self._swap_lock:
+                self._snapshot = _Snapshot(matcher, token)
+            log.info("matcher ready: %s", matcher.provenance_)
+            return matcher
+
+    def refresh_after_write(self) -> None:
+        """Refit after this process changed the store; a failed refit keeps the old matcher."""
+        if self._current() is not None:
+            self._refresh_logged()
+
+    def _current(self) -> _Snapshot | None:
+        with self._swap_lock:
+            return self._snapshot
+
+    def _first_load(self) -> None:
+        try:
+            self.refresh()
+        except Exception as exc:  # any failure must show on /readyz, not kill the thread silently
+            log.exception("the matcher failed to load")
+            self._error = f"{type(exc).__name__}: {exc}"
+
+    def _refresh_logged(self) -> None:
+        try:
+            self.refresh()
+        except Exception:  # the old matcher keeps serving; the cause is in the log
+            log.exception("refitting the matcher failed; still serving the previous one")
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        self._threads = [t for t in self._threads if t.is_alive()]
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+
+class AppState(TypedDict):
+    """What the lifespan hands to every request (``request.state``)."""
+
+    runtime: Runtime
+
+
+class Runtime:
+    """The operations behind the routes: validation against settings and catalogue, store, matcher."""
+
+    def __init__(self, settings: Settings, store: Store, holder: MatcherHolder) -> None:
+        self.settings = settings
+        self.store = store
+        self.holder = holder
+
+    def matcher(self) -> Matcher:
+        return self.holder.get()
+
+    # -- matching ---------------------------------------------------------------------------
+
+    def check_text(self, text: str, loc: tuple[str | int, ...] = ("body", "text")) -> str:
+        limit = self.settings.max_text_chars
+        if len(text) > limit:
+            raise InvalidInput(loc, f"the text has {len(text)} characters; the limit is {limit}")
+        return text
+
+    def match(self, text: str, *, top_k: int) -> tuple[MatchResult, Catalogue]:
+        """The result and the catalogue of the very matcher that produced it."""
+        matcher = self.matcher()
+        return matcher.match(self.check_text(text), top_k=top_k), matcher.catalogue_
+
+    def triage(self, profiles: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+        limit = self.settings.max_batch
+        if len(profiles) > limit:
+            raise TooLarge(f"the batch has {len(profiles)} profiles; the limit is {limit} per request")
+        texts = [self.check_text(text, ("body", "profiles", i, "text")) for i, (_, text) in enumerate(profiles)]
+        results = self.matcher().match_many(texts, explain=False)
+        return [triage_line(pid, r) for (pid, _), r in zip(profiles, results, strict=True)]
+
+    # -- catalogue --------------------------------------------------------------------------
+
+    def catalogue(self) -> Catalogue:
+        return self.matcher().catalogue_
+
+    def cluster(self, cluster_id: str) -> Cluster:
+        catalogue = self.catalogue()
+        if cluster_id not in catalogue:
+            raise NotFound(f"no cluster with id {cluster_id!r}; known: {', '.join(catalogue.ids)}")
+        return catalogue.get(cluster_id)
+
+    def put_cluster(self, cluster_id: str, payload: dict[str, Any], body_id: str | None) -> Cluster:
+        if body_id is not None and body_id != cluster_id:
+            raise InvalidInput(("body", "id"), f"the body's id {body_id!r} differs from the path's {cluster_id!r}")
+        if cluster_id == NO_FIT:
+            raise InvalidInput(("path", "cluster_id"), f"{NO_FIT!r} is reserved for profiles that fit no cluster")
+        try:
+            self.store.put_cluster(payload)
+        except CatalogueError as exc:
+            raise InvalidInput(("body",), str(exc)) from None
+        self.holder.refresh_after_write()
+        return self.cluster(cluster_id)
+
+    def delete_cluster(self, cluster_id: str) -> None:
+        self.cluster(cluster_id)  # unknown: 404
+        if len(self.catalogue()) == 1:
+            raise Conflict(f"{cluster_id!r} is the last cluster; a catalogue needs at least one")
+        self.store.delete_cluster(cluster_id)
+        self.holder.refresh_after_write()
+
+    def _check_labels(self, labels: Sequence[str], loc: tuple[str | int, ...], *, allow_none: bool) -> list[str]:
+        known = self.catalogue().ids
+        for i, label in enumerate(labels):
+            if label == NO_FIT and allow_none:
+                if len(labels) > 1:
+                    raise InvalidInput((*loc, i), f"{NO_FIT!r} cannot stand with a cluster")
+            elif label not in known:
+                hint = "; use [] for no cluster" if label == NO_FIT else ""
+                raise InvalidInput((*loc, i), f"unknown cluster {label!r}; known: {', '.join(known)}{hint}")
+        return list(dict.fromkeys(labels))
+
+    # -- inquiries --------------------------------------------------------------------------
+
+    def create_inquiry(self, text: str, contact: str | None) -> InquiryRow:
+        result = self.matcher().match(self.check_text(text), explain=False)
+        return self.store.add_inquiry(result, contact=contact)
+
+    def decide(self, inquiry_id: int, clusters: Sequence[str]) -> InquiryRow:
+        chosen = self._check_labels(clusters, ("body", "clusters"), allow_none=False)
+        row = self.store.decide_inquiry(inquiry_id, chosen)
+        self.holder.refresh_after_write()
+        return row
+
+    # -- feedback ---------------------------------------------------------------------------
+
+    def add_feedback(self, text: str, labels: Sequence[str]) -> FeedbackRow:
+        chosen = self._check_labels(labels, ("body", "labels"), allow_none=True)
+        profile = LabelledProfile(id="", text=self.check_text(text), labels=tuple(chosen), lang=detect_lang(text))
+        (feedback_id,) = self.store.add_feedback([profile], source="api")
+        self.holder.refresh_after_write()
+        with self.store.session() as s:
+            return s.scalars(select(FeedbackRow).where(FeedbackRow.id == feedback_id)).one()
+
+    def withdraw_feedback(self, feedback_id: int) -> FeedbackRow:
+        row = self.store.withdraw_feedback(feedback_id)
+        self.holder.refresh_after_write()
+        return row
