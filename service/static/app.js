@@ -1,0 +1,154 @@
+// The company page: send the profile to POST /v1/match, show the ranked clusters, the decision and
+// the passages that explain each match; optionally send the profile to the office as an inquiry.
+(() => {
+  "use strict";
+
+  const { t, pick, h, scoreBar, reasonText, errorDetail } = window.I18N;
+  const MAX_CHARS = 20000;
+  const state = { result: null, text: "" };
+
+  const $ = (id) => document.getElementById(id);
+
+  function clusterName(id) {
+    const m = state.result && state.result.matches.find((x) => x.cluster.id === id);
+    return m ? pick(m.cluster.name) : id;
+  }
+
+  /**
+   * The profile with the evidence passages marked. Offsets from the API count Unicode code points
+   * (Python), so the text is indexed as an array of code points, not UTF-16 units.
+   */
+  function highlighted(text, evidence) {
+    const points = Array.from(text);
+    const parts = [];
+    let at = 0;
+    for (const ev of [...evidence].sort((a, b) => a.start - b.start)) {
+      if (ev.start < at || ev.end > points.length) continue; // overlapping or out of range: skip
+      parts.push(points.slice(at, ev.start).join(""));
+      parts.push(h("mark", { title: `${Math.round(ev.weight * 100)}%` }, points.slice(ev.start, ev.end).join("")));
+      at = ev.end;
+    }
+    parts.push(points.slice(at).join(""));
+    return parts;
+  }
+
+  function explanation(match, open) {
+    const ex = match.explanation;
+    if (!ex) return null;
+    const body = ex.evidence.length === 0
+      ? [h("p", {}, t("whyNone"))]
+      : [
+          ex.matched_terms.length ? h("p", { class: "terms" }, `${t("terms")}: `, ex.matched_terms.join(", ")) : null,
+          h("p", {}, t("passages")),
+          h("blockquote", { class: "profile-text", tabindex: "0", "aria-label": t("profileText") },
+            highlighted(state.text, ex.evidence)),
+        ];
+    return h("details", { class: "why", open }, h("summary", {}, t("why")), ...body);
+  }
+
+  function card(match, index, decision) {
+    const c = match.cluster;
+    const name = pick(c.name);
+    const recommended = decision.includes(c.id);
+    const title = c.url ? h("a", { href: c.url, rel: "noopener", target: "_blank" }, name) : name;
+    return h("li", { class: recommended ? "match recommended" : "match", "data-cluster": c.id },
+      h("div", { class: "match-head" },
+        h("h3", {}, title),
+        recommended ? h("span", { class: "badge" }, t("recommended")) : null),
+      scoreBar(match.score, t("confidence")),
+      recommended || index === 0
+        ? h("p", { class: "desc" }, pick(c.description))
+        : h("details", { class: "about" }, h("summary", {}, t("about")), h("p", { class: "desc" }, pick(c.description))),
+      c.url ? null : h("p", { class: "hint" }, t("noWebsite")),
+      explanation(match, index === 0));
+  }
+
+  function render() {
+    const r = state.result;
+    if (!r) return;
+    const names = r.decision.map(clusterName).join(", ");
+    const lines = [h("p", { class: r.decision.length ? "fits" : "no-fit" }, r.decision.length ? t("fits", { names }) : t("noFit"))];
+    if (r.needs_review) lines.push(h("p", { class: "review" }, t("review", { reason: reasonText(r.review_reason, clusterName) })));
+    $("decision").replaceChildren(...lines);
+    $("matches").replaceChildren(...r.matches.map((m, i) => card(m, i, r.decision)));
+    $("results").hidden = false;
+    $("send").hidden = false;
+  }
+
+  function announce(r) {
+    const best = r.matches[0];
+    $("announce").textContent = r.decision.length
+      ? t("announce", { name: pick(best.cluster.name), score: window.I18N.percent(best.score) })
+      : t("announceNone");
+  }
+
+  function showError(message) {
+    $("form-error").textContent = message;
+  }
+
+  async function messageFor(response) {
+    if (response.status === 503) return t("errLoading");
+    if (response.status === 413) return t("errTooLong", { max: MAX_CHARS });
+    return t("errOther", { detail: await errorDetail(response) });
+  }
+
+  async function submitProfile(event) {
+    event.preventDefault();
+    const text = $("profile").value;
+    showError("");
+    if (!text.trim()) { showError(t("errEmpty")); $("profile").focus(); return; }
+    if (Array.from(text).length > MAX_CHARS) { showError(t("errTooLong", { max: MAX_CHARS })); return; }
+    $("submit").disabled = true;
+    $("results").setAttribute("aria-busy", "true");
+    $("announce").textContent = t("working");
+    try {
+      const response = await fetch("/v1/match", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ text, top_k: 100 }),
+      });
+      if (!response.ok) { showError(await messageFor(response)); $("announce").textContent = ""; return; }
+      state.result = await response.json();
+      state.text = text;
+      $("send-status").textContent = "";
+      render();
+      announce(state.result);
+      $("results-heading").focus();
+    } catch {
+      showError(t("errNetwork"));
+    } finally {
+      $("submit").disabled = false;
+      $("results").setAttribute("aria-busy", "false");
+    }
+  }
+
+  async function sendInquiry(event) {
+    event.preventDefault();
+    const contact = $("contact").value.trim();
+    $("send-button").disabled = true;
+    try {
+      const response = await fetch("/v1/inquiries", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ text: state.text, contact: contact || null }),
+      });
+      $("send-status").textContent = response.ok ? t("sent", { id: (await response.json()).id }) : await messageFor(response);
+    } catch {
+      $("send-status").textContent = t("errNetwork");
+    } finally {
+      $("send-button").disabled = false;
+    }
+  }
+
+  function updateCount() {
+    $("profile-count").textContent = t("chars", { n: Array.from($("profile").value).length, max: MAX_CHARS });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("match-form").addEventListener("submit", submitProfile);
+    $("send-form").addEventListener("submit", sendInquiry);
+    $("profile").addEventListener("input", updateCount);
+    updateCount();
+    window.I18N.onChange(() => { updateCount(); render(); });
+  });
+})();

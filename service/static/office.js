@@ -1,0 +1,130 @@
+// The office view: the review queue from GET /v1/inquiries, and one-click decisions through
+// POST /v1/inquiries/{id}/decision. The admin key stays in sessionStorage (this tab only).
+(() => {
+  "use strict";
+
+  const { t, pick, h, scoreBar, reasonText, errorDetail } = window.I18N;
+  const KEY = "cluster-matcher-admin-key";
+  const state = { clusters: [], inquiries: [], status: "needs_review" };
+
+  const $ = (id) => document.getElementById(id);
+
+  function clusterName(id) {
+    const c = state.clusters.find((x) => x.id === id);
+    return c ? pick(c.name) : id;
+  }
+
+  function names(ids) {
+    return ids.length ? ids.map(clusterName).join(", ") : t("noneFits");
+  }
+
+  async function api(path, options = {}) {
+    const headers = { "X-API-Key": sessionStorage.getItem(KEY) || "", ...(options.headers || {}) };
+    const response = await fetch(path, { ...options, headers });
+    if (response.status === 401) {
+      const detail = await errorDetail(response);
+      sessionStorage.removeItem(KEY);
+      showKeyForm(t("wrongKey", { detail }));
+      throw new Error(detail);
+    }
+    if (!response.ok) throw new Error(await errorDetail(response));
+    return response.json();
+  }
+
+  function showKeyForm(error = "") {
+    $("key-form").hidden = false;
+    $("queue").hidden = true;
+    $("key-error").textContent = error;
+    $("api-key").focus();
+  }
+
+  async function decide(inquiry, clusters) {
+    try {
+      await api(`/v1/inquiries/${inquiry.id}/decision`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ clusters }),
+      });
+    } catch (err) {
+      $("office-status").textContent = err.message;
+      return;
+    }
+    if (state.status !== "decided") state.inquiries = state.inquiries.filter((x) => x.id !== inquiry.id);
+    $("office-status").textContent = t("decided", { id: inquiry.id, names: names(clusters) });
+    render();
+    $("queue-count").focus();
+  }
+
+  function actions(inquiry) {
+    const several = h("fieldset", { class: "several" },
+      h("legend", {}, t("several")),
+      ...state.clusters.map((c) => h("label", { class: "check" },
+        h("input", { type: "checkbox", value: c.id, checked: inquiry.decision.includes(c.id) }), pick(c.name))),
+      h("button", { type: "button", onclick: (e) => {
+        const checked = [...e.target.closest("fieldset").querySelectorAll("input:checked")].map((x) => x.value);
+        decide(inquiry, checked);
+      } }, t("saveSeveral")));
+    return h("div", { class: "actions" },
+      h("button", { type: "button", class: "primary confirm", onclick: () => decide(inquiry, inquiry.decision) }, t("confirm")),
+      h("p", { class: "route-label" }, t("routeTo")),
+      h("div", { class: "route-buttons" },
+        ...state.clusters.map((c) => h("button", { type: "button", "data-cluster": c.id, onclick: () => decide(inquiry, [c.id]) },
+          t("routeOnly", { name: pick(c.name) }))),
+        h("button", { type: "button", class: "none", "data-cluster": "", onclick: () => decide(inquiry, []) }, t("noCluster"))),
+      h("details", {}, h("summary", {}, t("several")), several));
+  }
+
+  function item(inquiry) {
+    const when = new Date(inquiry.created_at).toLocaleString(window.I18N.lang === "pl" ? "pl-PL" : "en-GB");
+    const proposal = inquiry.decision.length ? t("proposed", { names: names(inquiry.decision) }) : t("proposedNone");
+    return h("li", { class: "inquiry", "data-id": inquiry.id },
+      h("article", { "aria-labelledby": `inq-${inquiry.id}` },
+        h("h3", { id: `inq-${inquiry.id}` }, t("inquiry", { id: inquiry.id })),
+        h("p", { class: "hint" }, t("received", { when }), " · ", inquiry.contact ? t("contact", { contact: inquiry.contact }) : t("noContact")),
+        h("blockquote", { class: "profile-text", lang: inquiry.lang, tabindex: "0" }, inquiry.text),
+        h("p", { class: "proposal" }, proposal,
+          inquiry.decision.length && inquiry.review_reason ? ` (${reasonText(inquiry.review_reason, clusterName)})` : ""),
+        inquiry.officer_clusters ? h("p", { class: "decided" }, t("decidedAs", { names: names(inquiry.officer_clusters) })) : null,
+        h("ul", { class: "ranking" }, ...inquiry.ranking.slice(0, 3).map((r) => h("li", {}, scoreBar(r.score, clusterName(r.cluster))))),
+        actions(inquiry)));
+  }
+
+  function render() {
+    const list = state.inquiries;
+    $("queue-count").textContent = list.length ? t("queueCount", { n: list.length }) : t("queueEmpty");
+    $("inquiries").replaceChildren(...list.map(item));
+  }
+
+  async function load() {
+    $("office-status").textContent = t("loadingQueue");
+    try {
+      const [clusters, inquiries] = await Promise.all([
+        api("/v1/clusters"),
+        api(`/v1/inquiries?status=${encodeURIComponent(state.status)}`),
+      ]);
+      state.clusters = clusters.data;
+      state.inquiries = inquiries.data;
+    } catch (err) {
+      $("office-status").textContent = err.message;
+      return;
+    }
+    $("key-form").hidden = true;
+    $("queue").hidden = false;
+    $("office-status").textContent = "";
+    render();
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("key-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const key = $("api-key").value;
+      sessionStorage.setItem(KEY, key);
+      $("api-key").value = "";
+      load();
+    });
+    $("forget-key").addEventListener("click", () => { sessionStorage.removeItem(KEY); state.inquiries = []; showKeyForm(); });
+    $("status-filter").addEventListener("change", (e) => { state.status = e.target.value; load(); });
+    window.I18N.onChange(render);
+    if (sessionStorage.getItem(KEY)) load(); else showKeyForm();
+  });
+})();
