@@ -7,11 +7,14 @@ models are in.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -77,7 +80,19 @@ def _detail(status_code: int, detail: object, headers: dict[str, str] | None = N
     return JSONResponse({"detail": detail}, status_code=status_code, headers=headers)
 
 
+class _AsciiJSONResponse(JSONResponse):
+    """JSON with non-ASCII escaped: it can echo any input, even a lone surrogate, without failing."""
+
+    def render(self, content: object) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
+
+
 def _add_exception_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own handler echoes the input as UTF-8, and a lone surrogate in it made a 500.
+        return _AsciiJSONResponse({"detail": jsonable_encoder(exc.errors())}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+
     @app.exception_handler(NotReady)
     async def not_ready(_: Request, exc: NotReady) -> JSONResponse:
         return _detail(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), {"Retry-After": "5"})

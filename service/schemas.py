@@ -16,17 +16,12 @@ from matcher.catalogue import Catalogue, Cluster
 from matcher.store import FeedbackRow, InquiryRow
 from matcher.types import Explanation, MatchResult
 
-_REPLACEMENT = "\ufffd"
-
-
 def _storable(value: str) -> str:
-    """Replace what no database or JSON encoder accepts (NUL, lone surrogates) by U+FFFD.
+    """Replace NUL, which PostgreSQL cannot store in text, by U+FFFD (so offsets stay right).
 
-    One code point becomes one code point, so evidence offsets into the text stay right.
+    Lone surrogates never get here: strict validation already rejects them as invalid Unicode.
     """
-    if "\x00" not in value and value.isascii():
-        return value
-    return "".join(_REPLACEMENT if ch == "\x00" or "\ud800" <= ch <= "\udfff" else ch for ch in value)
+    return value.replace("\x00", "\ufffd")
 
 
 def _not_blank(value: str) -> str:
