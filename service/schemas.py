@@ -16,6 +16,7 @@ from matcher.catalogue import Catalogue, Cluster
 from matcher.store import FeedbackRow, InquiryRow
 from matcher.types import Explanation, MatchResult
 
+
 def _storable(value: str) -> str:
     """Replace NUL, which PostgreSQL cannot store in text, by U+FFFD (so offsets stay right).
 
