@@ -1,0 +1,199 @@
+"""Tests for matcher/decision.py: the routing rule, its truth tables, and tuning on held-out scores."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from matcher.decision import DecisionRule, routing_correct, set_f1, tune_rule
+
+IDS = ["a", "b", "c", "d"]
+RULE = DecisionRule(accept=0.5, second=0.5, review_below=0.8, close_margin=0.1, max_labels=2)
+
+
+def _decide(rule: DecisionRule, scores: Sequence[float]) -> tuple[list[str], bool, str | None]:
+    return rule.decide(np.array(scores), IDS[: len(scores)])
+
+
+# -- decide ------------------------------------------------------------------------------------
+
+
+def test_confident_single_clear_case_is_not_flagged() -> None:
+    assert _decide(RULE, [0.95, 0.2, 0.1, 0.05]) == (["a"], False, None)
+
+
+def test_accept_threshold_is_inclusive() -> None:
+    decision, _, _ = _decide(RULE, [0.5, 0.1, 0.1])
+    assert decision == ["a"]
+
+
+def test_no_fit_when_best_is_under_accept() -> None:
+    decision, review, reason = _decide(RULE, [0.49, 0.3, 0.1])
+    assert decision == []
+    assert review is True
+    assert reason is not None and "no cluster fits" in reason
+
+
+def test_second_label_joins_only_at_or_above_second() -> None:
+    rule = DecisionRule(accept=0.5, second=0.7, review_below=0.8, close_margin=0.1)
+    assert _decide(rule, [0.95, 0.7, 0.1])[0] == ["a", "b"]
+    assert _decide(rule, [0.95, 0.69, 0.1])[0] == ["a"]
+
+
+def test_second_label_needs_the_first() -> None:
+    rule = DecisionRule(accept=0.9, second=0.3)
+    assert _decide(rule, [0.85, 0.8, 0.1])[0] == []
+
+
+@pytest.mark.parametrize(("max_labels", "expected"), [(1, ["a"]), (2, ["a", "b"]), (3, ["a", "b", "c"])])
+def test_max_labels_is_respected(max_labels: int, expected: list[str]) -> None:
+    rule = DecisionRule(accept=0.5, second=0.5, max_labels=max_labels)
+    assert _decide(rule, [0.95, 0.9, 0.85, 0.1])[0] == expected
+
+
+def test_two_labels_without_close_third_are_not_flagged() -> None:
+    assert _decide(RULE, [0.95, 0.9, 0.1, 0.05]) == (["a", "b"], False, None)
+
+
+def test_low_confidence_is_flagged() -> None:
+    decision, review, reason = _decide(RULE, [0.6, 0.1, 0.05])
+    assert decision == ["a"]
+    assert review is True
+    assert reason is not None and reason.startswith("low confidence") and "0.60" in reason
+
+
+def test_close_second_left_out_is_flagged() -> None:
+    rule = DecisionRule(accept=0.5, second=0.9, review_below=0.8, close_margin=0.1)
+    decision, review, reason = _decide(rule, [0.95, 0.86, 0.1])
+    assert decision == ["a"]
+    assert review is True
+    assert reason == "close second: b"
+
+
+def test_close_third_after_two_labels_is_flagged() -> None:
+    decision, review, reason = _decide(RULE, [0.95, 0.9, 0.88, 0.1])
+    assert decision == ["a", "b"]
+    assert review is True
+    assert reason == "close second: c"
+
+
+def test_second_outside_the_margin_is_not_flagged() -> None:
+    rule = DecisionRule(accept=0.5, second=0.9, review_below=0.8, close_margin=0.1)
+    assert _decide(rule, [0.95, 0.84, 0.1]) == (["a"], False, None)
+
+
+def test_single_cluster_catalogue() -> None:
+    assert RULE.decide(np.array([0.95]), ["a"]) == (["a"], False, None)
+
+
+def test_default_calibration_is_the_identity_and_monotone() -> None:
+    raw = np.array([0.01, 0.2, 0.5, 0.8, 0.99])
+    np.testing.assert_allclose(DecisionRule().calibrate(raw), raw, atol=1e-9)
+    calibrated = DecisionRule(slope=2.0, intercept=-1.0).calibrate(raw)
+    assert np.all(np.diff(calibrated) > 0)
+    assert np.all((calibrated > 0) & (calibrated < 1))
+
+
+def test_calibrate_survives_zero_and_one() -> None:
+    out = DecisionRule(slope=3.0).calibrate(np.array([0.0, 1.0]))
+    assert np.isfinite(out).all()
+    assert 0.0 <= out[0] < out[1] <= 1.0
+
+
+# -- truth tables ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("decision", "labels", "expected"),
+    [
+        ([], ["none"], True),
+        (["a"], ["none"], False),
+        (["a"], ["a"], True),
+        (["a", "b"], ["a"], True),
+        (["a", "b"], ["b", "a"], True),
+        (["b", "a"], ["a"], False),
+        (["b"], ["a"], False),
+        ([], ["a"], False),
+        ((), ("none",), True),
+    ],
+)
+def test_routing_correct(decision: list[str], labels: list[str], expected: bool) -> None:
+    assert routing_correct(decision, labels) is expected
+
+
+@pytest.mark.parametrize(
+    ("decision", "labels", "expected"),
+    [
+        ([], ["none"], 1.0),
+        (["a"], ["none"], 0.0),
+        ([], ["a"], 0.0),
+        (["a"], ["a"], 1.0),
+        (["a", "b"], ["b", "a"], 1.0),
+        (["a", "b"], ["a"], 2 / 3),
+        (["a"], ["a", "b"], 2 / 3),
+        (["a", "c"], ["a", "b"], 0.5),
+        (["c"], ["a"], 0.0),
+    ],
+)
+def test_set_f1(decision: list[str], labels: list[str], expected: float) -> None:
+    assert set_f1(decision, labels) == pytest.approx(expected)
+
+
+# -- tuning ------------------------------------------------------------------------------------
+
+
+def _separable(seed: int = 0, n: int = 80) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """Raw scores where true clusters score high, second true clusters fairly high, the rest low."""
+    rng = np.random.default_rng(seed)
+    raw, labels = [], []
+    for i in range(n):
+        row = rng.uniform(0.02, 0.25, size=len(IDS))
+        kind = i % 4
+        if kind == 3:
+            labels.append(("none",))
+        elif kind == 2:
+            j, k = rng.choice(len(IDS), 2, replace=False)
+            row[j], row[k] = rng.uniform(0.8, 0.97), rng.uniform(0.6, 0.75)
+            labels.append((IDS[j], IDS[k]))
+        else:
+            j = int(rng.integers(len(IDS)))
+            row[j] = rng.uniform(0.7, 0.97)
+            labels.append((IDS[j],))
+        raw.append(row)
+    return np.array(raw), labels
+
+
+def test_tune_rule_routes_separable_scores_perfectly() -> None:
+    raw, labels = _separable()
+    rule = tune_rule(raw, labels, IDS)
+    probs = rule.calibrate(raw)
+    for row, truth in zip(probs, labels, strict=True):
+        order = np.argsort(-row)
+        decision, _, _ = rule.decide(row[order], [IDS[j] for j in order])
+        assert routing_correct(decision, truth)
+        assert set_f1(decision, truth) == 1.0
+
+
+def test_tune_rule_thresholds_and_calibration() -> None:
+    raw, labels = _separable(seed=1)
+    rule = tune_rule(raw, labels, IDS, max_labels=2)
+    assert rule.max_labels == 2
+    assert 0.05 <= rule.accept <= 0.95
+    assert rule.second >= rule.accept
+    assert rule.slope > 0
+    grid = rule.calibrate(np.linspace(0.01, 0.99, 99))
+    assert np.all(np.diff(grid) >= 0)
+    assert grid[0] < 0.5 < grid[-1]
+
+
+def test_tune_rule_with_one_label_at_most() -> None:
+    raw, labels = _separable(seed=2)
+    rule = tune_rule(raw, labels, IDS, max_labels=1)
+    probs = rule.calibrate(raw)
+    for row, truth in zip(probs, labels, strict=True):
+        order = np.argsort(-row)
+        decision, _, _ = rule.decide(row[order], [IDS[j] for j in order])
+        assert len(decision) <= 1
+        assert routing_correct(decision, truth)

@@ -1,0 +1,315 @@
+"""Tests for matcher/store.py on a SQLite file: feedback, catalogue edits, inquiries and decisions."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from matcher.catalogue import Catalogue, CatalogueError
+from matcher.store import NotFound, Store
+from matcher.types import LabelledProfile, MatchResult
+
+HVAC_TEXT = "Projektujemy instalacje chłodnicze dla przemysłu spożywczego"
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    s = Store(db_url)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def result(small_matcher) -> MatchResult:
+    return small_matcher.match(HVAC_TEXT)
+
+
+def _profiles() -> list[LabelledProfile]:
+    return [
+        LabelledProfile(id="ext-1", text="We build ships in Gdynia.", labels=("maritime",), lang="en"),
+        LabelledProfile(id="ext-2", text="Budujemy farmy wiatrowe.", labels=("energy", "construction"), lang="pl"),
+        LabelledProfile(id="", text="A bakery in Sopot.", labels=("none",)),
+    ]
+
+
+def _tourism() -> dict:
+    return {
+        "id": "tourism",
+        "name": {"en": "Tourism Cluster", "pl": "Klaster Turystyczny"},
+        "description": {"en": "Hotels and tour operators.", "pl": "Hotele i biura podróży."},
+        "terms": {"en": ["hotel"], "pl": ["hotel"]},
+        "typical_members": {"en": ["A seaside hotel."], "pl": ["Hotel nad morzem."]},
+    }
+
+
+# -- feedback ----------------------------------------------------------------------------------
+
+
+def test_add_and_list_feedback(store: Store) -> None:
+    ids = store.add_feedback(_profiles())
+    assert len(ids) == 3 and ids == sorted(ids)
+    rows = store.list_feedback()
+    assert [r.id for r in rows] == ids
+    assert [r.text for r in rows] == [p.text for p in _profiles()]
+    assert rows[1].labels == ["energy", "construction"]
+    assert rows[1].lang == "pl"
+    assert [r.external_id for r in rows] == ["ext-1", "ext-2", None]
+    assert {r.source for r in rows} == {"import"}
+    assert all(r.withdrawn_at is None and r.inquiry_id is None for r in rows)
+
+
+def test_feedback_source_is_kept(store: Store) -> None:
+    store.add_feedback(_profiles()[:1], source="officer")
+    assert store.list_feedback()[0].source == "officer"
+
+
+def test_withdrawn_feedback_is_hidden_by_default(store: Store) -> None:
+    ids = store.add_feedback(_profiles())
+    row = store.withdraw_feedback(ids[1])
+    assert row.id == ids[1]
+    assert row.withdrawn_at is not None
+    assert [r.id for r in store.list_feedback()] == [ids[0], ids[2]]
+    everything = store.list_feedback(include_withdrawn=True)
+    assert [r.id for r in everything] == ids
+    assert everything[1].withdrawn_at is not None
+
+
+def test_withdrawing_twice_keeps_the_first_time(store: Store) -> None:
+    (fid,) = store.add_feedback(_profiles()[:1])
+    first = store.withdraw_feedback(fid).withdrawn_at
+    again = store.withdraw_feedback(fid).withdrawn_at
+    assert first is not None and again is not None
+    # SQLite hands back naive UTC datetimes even for timezone=True columns: compare wall-clock values
+    assert again.replace(tzinfo=None) == first.replace(tzinfo=None)
+
+
+def test_feedback_profiles(store: Store) -> None:
+    ids = store.add_feedback(_profiles())
+    store.withdraw_feedback(ids[0])
+    got = store.feedback_profiles()
+    assert got == [
+        LabelledProfile(
+            id=f"feedback:{ids[1]}", text="Budujemy farmy wiatrowe.", labels=("energy", "construction"), lang="pl"
+        ),
+        LabelledProfile(id=f"feedback:{ids[2]}", text="A bakery in Sopot.", labels=("none",), lang=None),
+    ]
+
+
+def test_withdraw_unknown_feedback(store: Store) -> None:
+    with pytest.raises(NotFound, match="feedback with id 999"):
+        store.withdraw_feedback(999)
+
+
+# -- state token -------------------------------------------------------------------------------
+
+
+def test_state_token_changes_with_every_write(store: Store, catalogue: Catalogue) -> None:
+    tokens = [store.state_token()]
+    assert store.state_token() == tokens[0]  # reading does not change it
+    ids = store.add_feedback(_profiles()[:1])
+    tokens.append(store.state_token())
+    store.withdraw_feedback(ids[0])
+    tokens.append(store.state_token())
+    store.put_cluster(catalogue.get("ict").to_dict())
+    tokens.append(store.state_token())
+    store.delete_cluster("hvac")
+    tokens.append(store.state_token())
+    assert len(set(tokens)) == len(tokens)
+
+
+def test_state_token_changes_when_one_withdraws_and_another_adds(store: Store) -> None:
+    ids = store.add_feedback(_profiles()[:2])
+    before = store.state_token()
+    store.withdraw_feedback(ids[0])
+    store.add_feedback(_profiles()[2:])
+    assert store.state_token() != before
+
+
+# -- catalogue edits ---------------------------------------------------------------------------
+
+
+def test_put_cluster_refuses_an_invalid_payload_and_stores_nothing(store: Store, catalogue: Catalogue) -> None:
+    before = store.state_token()
+    payload = catalogue.get("ict").to_dict()
+    del payload["description"]["pl"]
+    with pytest.raises(CatalogueError, match="description.pl"):
+        store.put_cluster(payload)
+    assert store.state_token() == before
+    assert store.apply_edits(catalogue).sha256 == catalogue.sha256
+
+
+def test_put_cluster_refuses_a_payload_without_id(store: Store, catalogue: Catalogue) -> None:
+    payload = catalogue.get("ict").to_dict()
+    del payload["id"]
+    with pytest.raises(CatalogueError, match="'id'"):
+        store.put_cluster(payload)
+    assert store.apply_edits(catalogue).sha256 == catalogue.sha256
+
+
+def test_no_edits_gives_the_same_catalogue(store: Store, catalogue: Catalogue) -> None:
+    assert store.apply_edits(catalogue).sha256 == catalogue.sha256
+
+
+def test_apply_edits_replays_replace_add_and_delete(store: Store, catalogue: Catalogue) -> None:
+    ict = catalogue.get("ict").to_dict()
+    ict["url"] = "https://example.org/ict"
+    store.put_cluster(ict)
+    store.put_cluster(_tourism())
+    store.delete_cluster("hvac")
+    edited = store.apply_edits(catalogue)
+    assert edited.ids == ("biochem", "maritime", "ict", "construction", "energy", "tourism")
+    assert edited.get("ict").url == "https://example.org/ict"
+    assert edited.get("tourism").name["pl"] == "Klaster Turystyczny"
+    assert catalogue.ids == ("biochem", "maritime", "hvac", "ict", "construction", "energy")  # input untouched
+
+
+def test_apply_edits_in_order(store: Store, catalogue: Catalogue) -> None:
+    first = catalogue.get("ict").to_dict()
+    first["url"] = "https://example.org/one"
+    second = {**first, "url": "https://example.org/two"}
+    store.put_cluster(first)
+    store.put_cluster(second)
+    store.put_cluster(_tourism())
+    store.delete_cluster("tourism")
+    store.delete_cluster("hvac")
+    store.put_cluster(catalogue.get("hvac").to_dict())  # deleted, then put back: it comes last
+    edited = store.apply_edits(catalogue)
+    assert edited.get("ict").url == "https://example.org/two"
+    assert "tourism" not in edited
+    assert edited.ids == ("biochem", "maritime", "ict", "construction", "energy", "hvac")
+
+
+def test_delete_unknown_cluster_is_ignored_on_replay(store: Store, catalogue: Catalogue) -> None:
+    store.delete_cluster("tourism")
+    assert store.apply_edits(catalogue).ids == catalogue.ids
+
+
+# -- inquiries ---------------------------------------------------------------------------------
+
+
+def test_add_inquiry_from_a_match_result(store: Store, result: MatchResult) -> None:
+    row = store.add_inquiry(result, contact="office@example.org")
+    assert row.id >= 1
+    got = store.get_inquiry(row.id)
+    assert got.text == HVAC_TEXT
+    assert got.lang == result.lang
+    assert got.contact == "office@example.org"
+    assert got.decision == list(result.decision)
+    assert got.ranking == [{"cluster": m.cluster, "score": m.score} for m in result.ranking]
+    assert got.needs_review == result.needs_review
+    assert got.review_reason == result.review_reason
+    assert got.status == ("needs_review" if result.needs_review else "routed")
+    assert got.provenance["catalogue_sha256"] == result.provenance["catalogue_sha256"]
+    assert got.officer_clusters is None and got.decided_at is None
+
+
+def test_list_inquiries_by_status(store: Store, result: MatchResult) -> None:
+    routed = store.add_inquiry(dataclasses.replace(result, needs_review=False, review_reason=None))
+    doubtful = store.add_inquiry(dataclasses.replace(result, needs_review=True, review_reason="low confidence (0.55)"))
+    assert routed.status == "routed"
+    assert doubtful.status == "needs_review"
+    assert [r.id for r in store.list_inquiries(status="needs_review")] == [doubtful.id]
+    assert [r.id for r in store.list_inquiries(status="routed")] == [routed.id]
+    assert store.list_inquiries(status="decided") == []
+    assert [r.id for r in store.list_inquiries()] == [doubtful.id, routed.id]  # newest first
+    assert [r.id for r in store.list_inquiries(limit=1)] == [doubtful.id]
+    assert [r.id for r in store.list_inquiries(limit=1, offset=1)] == [routed.id]
+
+
+def test_unknown_inquiry(store: Store) -> None:
+    with pytest.raises(NotFound, match="inquiry with id 42"):
+        store.get_inquiry(42)
+    with pytest.raises(NotFound, match="inquiry with id 42"):
+        store.decide_inquiry(42, ["hvac"])
+    assert store.list_feedback(include_withdrawn=True) == []
+
+
+def test_decide_inquiry_writes_feedback(store: Store, result: MatchResult) -> None:
+    inquiry = store.add_inquiry(result)
+    decided = store.decide_inquiry(inquiry.id, ["hvac", "energy"])
+    assert decided.status == "decided"
+    assert decided.officer_clusters == ["hvac", "energy"]
+    assert decided.decided_at is not None
+    again = store.get_inquiry(inquiry.id)
+    assert again.status == "decided"
+    assert again.officer_clusters == ["hvac", "energy"]
+    assert store.list_inquiries(status="decided")[0].id == inquiry.id
+    (fb,) = store.list_feedback()
+    assert fb.labels == ["hvac", "energy"]
+    assert fb.source == "officer"
+    assert fb.inquiry_id == inquiry.id
+    assert fb.text == HVAC_TEXT
+    assert fb.lang == result.lang
+
+
+def test_decide_inquiry_with_no_cluster_is_none(store: Store, result: MatchResult) -> None:
+    inquiry = store.add_inquiry(result)
+    decided = store.decide_inquiry(inquiry.id, [])
+    assert decided.officer_clusters == []
+    (fb,) = store.list_feedback()
+    assert fb.labels == ["none"]
+    assert store.feedback_profiles()[0].is_no_fit
+
+
+def test_second_decision_withdraws_the_first_feedback(store: Store, result: MatchResult) -> None:
+    other = store.add_inquiry(result)
+    store.decide_inquiry(other.id, ["hvac"])
+    inquiry = store.add_inquiry(result)
+    store.decide_inquiry(inquiry.id, ["energy"])
+    token = store.state_token()
+    store.decide_inquiry(inquiry.id, ["hvac"])
+    assert store.state_token() != token
+    assert store.get_inquiry(inquiry.id).officer_clusters == ["hvac"]
+    active = [r for r in store.list_feedback() if r.inquiry_id == inquiry.id]
+    assert [r.labels for r in active] == [["hvac"]]
+    everything = [r for r in store.list_feedback(include_withdrawn=True) if r.inquiry_id == inquiry.id]
+    assert [(r.labels, r.withdrawn_at is not None) for r in everything] == [(["energy"], True), (["hvac"], False)]
+    # the other inquiry's feedback is untouched
+    assert [r.labels for r in store.list_feedback() if r.inquiry_id == other.id] == [["hvac"]]
+
+
+# -- persistence -------------------------------------------------------------------------------
+
+
+def test_data_survives_reopening(db_url: str, result: MatchResult, catalogue: Catalogue) -> None:
+    first = Store(db_url)
+    try:
+        fb_ids = first.add_feedback(_profiles())
+        first.withdraw_feedback(fb_ids[0])
+        inquiry = first.add_inquiry(result)
+        first.decide_inquiry(inquiry.id, ["hvac"])
+        first.put_cluster(_tourism())
+        token = first.state_token()
+    finally:
+        first.close()
+
+    second = Store(db_url)
+    try:
+        assert second.state_token() == token
+        assert [r.id for r in second.list_feedback(include_withdrawn=True)][:3] == fb_ids
+        assert [p.text for p in second.feedback_profiles()] == [_profiles()[1].text, _profiles()[2].text, HVAC_TEXT]
+        again = second.get_inquiry(inquiry.id)
+        assert again.status == "decided"
+        assert again.officer_clusters == ["hvac"]
+        assert again.ranking == [{"cluster": m.cluster, "score": m.score} for m in result.ranking]
+        assert "tourism" in second.apply_edits(catalogue)
+    finally:
+        second.close()
+
+
+def test_creates_the_database_folder(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "dir" / "matcher.db"
+    s = Store(f"sqlite:///{path}")
+    try:
+        s.add_feedback(_profiles()[:1])
+    finally:
+        s.close()
+    assert path.is_file()

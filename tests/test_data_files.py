@@ -1,0 +1,103 @@
+"""The committed data files load and meet the brief (size, languages, label and split coverage).
+
+The brief names ``data/labelled/profiles.v1.jsonl``; the file the library loads by default
+(``PROFILES_PATH``) is held to the same bar when it is a newer version.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from matcher.catalogue import Catalogue, load_catalogue
+from matcher.config import CATALOGUE_PATH, DATA_DIR, NO_FIT, PROFILES_PATH
+from matcher.profiles import SPLITS, load_profiles
+from matcher.types import LabelledProfile
+
+V1_PROFILES = DATA_DIR / "labelled" / "profiles.v1.jsonl"
+PROFILE_FILES = sorted({V1_PROFILES, PROFILES_PATH})
+
+
+@pytest.fixture(scope="module")
+def committed_catalogue() -> Catalogue:
+    return load_catalogue(CATALOGUE_PATH)
+
+
+@pytest.fixture(scope="module", params=PROFILE_FILES, ids=lambda path: path.name)
+def committed_profiles(request: pytest.FixtureRequest, committed_catalogue: Catalogue) -> list[LabelledProfile]:
+    path: Path = request.param
+    return load_profiles(path, known=committed_catalogue.ids)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def test_catalogue_loads(committed_catalogue: Catalogue) -> None:
+    assert committed_catalogue.ids == ("biochem", "maritime", "hvac", "ict", "construction", "energy")
+
+
+def test_profile_files_exist() -> None:
+    assert V1_PROFILES.is_file()
+    assert PROFILES_PATH.is_file()
+
+
+def test_at_least_240_profiles(committed_profiles: list[LabelledProfile]) -> None:
+    assert len(committed_profiles) >= 240
+
+
+def test_every_profile_has_a_language(committed_profiles: list[LabelledProfile]) -> None:
+    assert {p.lang for p in committed_profiles} <= {"en", "pl"}
+
+
+def test_at_least_40_percent_polish(committed_profiles: list[LabelledProfile]) -> None:
+    polish = sum(p.lang == "pl" for p in committed_profiles)
+    assert polish / len(committed_profiles) >= 0.40
+
+
+def test_every_cluster_labelled_at_least_30_times(
+    committed_catalogue: Catalogue, committed_profiles: list[LabelledProfile]
+) -> None:
+    counts = Counter(label for p in committed_profiles for label in p.labels)
+    short = {cid: counts[cid] for cid in committed_catalogue.ids if counts[cid] < 30}
+    assert not short, f"clusters labelled fewer than 30 times: {short}"
+
+
+def test_at_least_40_no_fit(committed_profiles: list[LabelledProfile]) -> None:
+    assert sum(p.labels == (NO_FIT,) for p in committed_profiles) >= 40
+
+
+def test_at_least_25_with_two_labels(committed_profiles: list[LabelledProfile]) -> None:
+    assert sum(len(p.labels) == 2 for p in committed_profiles) >= 25
+
+
+def test_all_splits_present_and_test_is_at_least_a_fifth(committed_profiles: list[LabelledProfile]) -> None:
+    splits = Counter(p.split for p in committed_profiles)
+    assert set(splits) == set(SPLITS)
+    assert splits["test"] / len(committed_profiles) >= 0.20
+
+
+def test_ids_are_unique(committed_profiles: list[LabelledProfile]) -> None:
+    ids = Counter(p.id for p in committed_profiles)
+    assert not [pid for pid, n in ids.items() if n > 1]
+
+
+def test_no_duplicate_texts(committed_profiles: list[LabelledProfile]) -> None:
+    texts = Counter(_norm(p.text) for p in committed_profiles)
+    assert not [t for t, n in texts.items() if n > 1]
+
+
+def test_no_text_copies_the_catalogue(
+    committed_catalogue: Catalogue, committed_profiles: list[LabelledProfile]
+) -> None:
+    catalogue_texts = {
+        _norm(text)
+        for cluster in committed_catalogue
+        for lang in ("en", "pl")
+        for text in (cluster.description[lang], *cluster.typical_members[lang])
+    }
+    copies = [p.id for p in committed_profiles if _norm(p.text) in catalogue_texts]
+    assert not copies, f"profiles that copy a catalogue text: {copies}"
