@@ -125,7 +125,6 @@ def _wait_listening(server: uvicorn.Server, timeout: float = 30.0) -> None:
         time.sleep(0.02)
 
 
-
 @pytest.fixture(name="admin")
 def admin_fixture() -> dict[str, str]:
     """Headers with the admin key the test settings configure."""

@@ -68,9 +68,17 @@ def test_openapi_documents_every_v1_route_with_a_response_model(client):
     schema = client.get("/openapi.json").json()
     operations = [(path, method, op) for path, ops in schema["paths"].items() for method, op in ops.items()]
     assert {path for path, _, _ in operations} >= {
-        "/v1/match", "/v1/triage", "/v1/clusters", "/v1/clusters/{cluster_id}", "/v1/inquiries",
-        "/v1/inquiries/{inquiry_id}", "/v1/inquiries/{inquiry_id}/decision", "/v1/feedback",
-        "/v1/feedback/{feedback_id}", "/healthz", "/readyz",
+        "/v1/match",
+        "/v1/triage",
+        "/v1/clusters",
+        "/v1/clusters/{cluster_id}",
+        "/v1/inquiries",
+        "/v1/inquiries/{inquiry_id}",
+        "/v1/inquiries/{inquiry_id}/decision",
+        "/v1/feedback",
+        "/v1/feedback/{feedback_id}",
+        "/healthz",
+        "/readyz",
     }
     for path, method, op in operations:
         success = next(code for code in op["responses"] if code.startswith("2"))
