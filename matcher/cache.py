@@ -54,7 +54,7 @@ class EmbeddingCache:
                 if cached.shape[0] == len(texts):
                     self._remember(encoder.name, texts, cached)
                     return cached
-            except (OSError, ValueError):
+            except (OSError, ValueError, EOFError):
                 pass  # a torn or foreign file: re-embed and overwrite it
         missing = list(dict.fromkeys(t for t in texts if (encoder.name, t) not in self._memory))
         if missing:

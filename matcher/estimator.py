@@ -18,6 +18,7 @@ from sklearn.preprocessing import StandardScaler
 from matcher import __version__
 from matcher.cache import EmbeddingCache
 from matcher.catalogue import Catalogue, load_catalogue
+from matcher.classifier import EmbeddingClassifier, out_of_fold_scores
 from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, NO_FIT, PROFILES_PATH
 from matcher.decision import DecisionRule, tune_rule
 from matcher.encoders import Encoder, load_encoder
@@ -57,8 +58,12 @@ class Matcher:
         At most this many clusters in a decision.
     cache_dir : path or None
         Where catalogue and example embeddings are cached; ``None`` caches nothing.
-    C : float, default 0.5
+    C : float, default 0.03
         Inverse regularisation strength of the logistic head.
+    classifier : bool, default True
+        Also learn a ridge classifier on the embeddings of the labelled examples.
+    classifier_alpha : float, default 0.3
+        Its regularisation strength.
 
     Attributes
     ----------
@@ -87,13 +92,17 @@ class Matcher:
         tfidf: bool = True,
         max_labels: int = 2,
         cache_dir: str | Path | None = CACHE_DIR,
-        C: float = 0.5,
+        C: float = 0.03,
+        classifier: bool = True,
+        classifier_alpha: float = 0.3,
     ) -> None:
         self.encoders = encoders
         self.tfidf = tfidf
         self.max_labels = max_labels
         self.cache_dir = cache_dir
         self.C = C
+        self.classifier = classifier
+        self.classifier_alpha = classifier_alpha
 
     # -- construction ---------------------------------------------------------------------
 
@@ -114,7 +123,7 @@ class Matcher:
         return cls(encoders, cache_dir=cache_dir).fit(cat, examples, calibration=by_split(labelled, "dev"))
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("encoders", "tfidf", "max_labels", "cache_dir", "C")}
+        return {k: getattr(self, k) for k in ("encoders", "tfidf", "max_labels", "cache_dir", "C", "classifier", "classifier_alpha")}
 
     def set_params(self, **params: Any) -> Matcher:
         for key, value in params.items():
@@ -177,6 +186,9 @@ class Matcher:
                     ex_texts.append(p.text)
                     ex_owner.append(index[lab])
         self._examples = self._pool(ex_texts, ex_owner)
+        # Profiles that fit no cluster: how much a profile resembles them is evidence against all.
+        none_texts = [p.text for p in usable if p.labels == (NO_FIT,)]
+        self._nofit = self._pool(none_texts, [0] * len(none_texts))
         n_sketch_cols = sum(1 for p in sketches for lab in p.labels if lab in index)
         self.example_is_real_ = np.arange(len(ex_texts)) >= n_sketch_cols
         term_texts, term_owner = [], []
@@ -193,14 +205,23 @@ class Matcher:
         if self.tfidf:
             self.tfidf_ = TfidfVectorizer(
                 analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=True
-            ).fit(texts + ex_texts)
+            ).fit(texts + ex_texts + none_texts)
             self._protos_tfidf = self.tfidf_.transform(texts)
             self._examples_tfidf = self.tfidf_.transform(ex_texts)
+            self._nofit_tfidf = self.tfidf_.transform(none_texts)
 
         train = [*sketches, *usable]
         train_texts = [p.text for p in train]
-        X = self._features(train_texts, leave_out=True, embedded=self._embed_cached(train_texts))
-        y = np.array([[cid in p.labels for cid in self.classes_] for p in train], dtype=int)
+        train_emb = self._embed_cached(train_texts)
+        Y = np.array([[lab in p.labels for lab in (*self.classes_, NO_FIT)] for p in train], dtype=int)
+        if self.classifier:
+            joined = np.concatenate(train_emb, axis=1)
+            self.classifier_ = EmbeddingClassifier(self.classifier_alpha).fit(joined, Y)
+            learned = out_of_fold_scores(joined, Y, alpha=self.classifier_alpha)
+        else:
+            learned = None
+        X = self._features(train_texts, leave_out=True, embedded=train_emb, learned=learned)
+        y = Y[:, : len(self.classes_)]
         self.head_ = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=2000))
         self.head_.fit(X.reshape(-1, X.shape[2]), y.reshape(-1))
 
@@ -238,29 +259,48 @@ class Matcher:
         return [e.encode(texts) for e in self.encoders_]
 
     def _features(
-        self, texts: list[str], *, leave_out: bool = False, embedded: list[np.ndarray] | None = None
+        self,
+        texts: list[str],
+        *,
+        leave_out: bool = False,
+        embedded: list[np.ndarray] | None = None,
+        learned: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Pair features, shape (n_texts, n_clusters, n_features)."""
+        """Pair features, shape (n_texts, n_clusters, n_features).
+
+        ``learned`` overrides the classifier's probabilities (out-of-fold ones while fitting).
+        """
         k = len(self.classes_)
         q_emb = embedded if embedded is not None else self._embed(texts)
-        sims: list[tuple[np.ndarray, np.ndarray]] = [
-            (q @ p.T, q @ e.T) for q, p, e in zip(q_emb, self._protos.emb, self._examples.emb, strict=True)
+        sims: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [
+            (q @ p.T, q @ e.T, q @ z.T)
+            for q, p, e, z in zip(q_emb, self._protos.emb, self._examples.emb, self._nofit.emb, strict=True)
         ]
         if self.tfidf:
             qt = self.tfidf_.transform(texts)
             sims.append(
-                ((qt @ self._protos_tfidf.T).toarray(), (qt @ self._examples_tfidf.T).toarray())
+                (
+                    (qt @ self._protos_tfidf.T).toarray(),
+                    (qt @ self._examples_tfidf.T).toarray(),
+                    (qt @ self._nofit_tfidf.T).toarray(),
+                )
             )
         if leave_out:  # a text never counts as evidence for itself
             proto_same = np.array([[t == p for p in self._protos.texts] for t in texts], dtype=bool)
             ex_same = np.array([[t == p for p in self._examples.texts] for t in texts], dtype=bool)
+            none_same = np.array([[t == p for p in self._nofit.texts] for t in texts], dtype=bool)
         blocks = []
-        for s_cat, s_ex in sims:
+        for s_cat, s_ex, s_none in sims:
             s_cat = s_cat.astype(np.float32)
             s_ex = s_ex.astype(np.float32)
+            s_none = s_none.astype(np.float32).reshape(len(texts), -1)
             if leave_out:
                 s_cat = np.where(proto_same, -np.inf, s_cat)
                 s_ex = np.where(ex_same, -np.inf, s_ex)
+                s_none = np.where(none_same.reshape(len(texts), -1), -np.inf, s_none)
+            none_max, none_mean = per_cluster(s_none, np.zeros(s_none.shape[1], dtype=int), 1)
+            none_max = np.nan_to_num(np.repeat(none_max, k, axis=1))
+            none_mean = np.nan_to_num(np.repeat(none_mean, k, axis=1))
             cat_max, cat_mean = per_cluster(s_cat, self._protos.owner, k)
             ex_max, ex_mean = per_cluster(s_ex, self._examples.owner, k)
             ex_max = np.where(np.isnan(ex_max), cat_max, ex_max)
@@ -269,6 +309,13 @@ class Matcher:
             for v in (cat_max, cat_mean, ex_max, ex_mean):
                 margin, z = relative(v)
                 blocks.extend([v, margin, z])
+            blocks.extend([none_max, none_mean, ex_max - none_max, ex_mean - none_mean])
+        if self.classifier:
+            if learned is None:
+                learned = self.classifier_.predict_scores(np.concatenate(q_emb, axis=1))
+            p_cluster, p_none = learned[:, :k], np.repeat(learned[:, k:], k, axis=1)
+            margin, z = relative(p_cluster)
+            blocks.extend([p_cluster, margin, z, p_none])
         base = np.stack(blocks, axis=2)  # (n, k, f)
         is_pl = np.array([detect_lang(t) == "pl" for t in texts], dtype=np.float32)[:, None, None]
         return np.concatenate([base, base * is_pl], axis=2)

@@ -38,7 +38,7 @@ def read_rows(path: str | Path) -> Iterator[Row]:
     path = Path(path)
     fmt = check_format(path)
     try:
-        handle = path.open(encoding="utf-8", newline="")
+        handle = path.open(encoding="utf-8-sig", newline="")  # -sig: Excel writes a BOM
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     with handle:

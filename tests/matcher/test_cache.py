@@ -124,16 +124,7 @@ def test_directory_is_created(tmp_path: Path) -> None:
         pytest.param(lambda path: path.write_bytes(b"not a numpy file at all"), id="garbage"),
         pytest.param(lambda path: path.write_bytes(path.read_bytes()[:-10]), id="truncated"),  # torn write
         pytest.param(lambda path: np.save(path, np.zeros((1, 8), dtype=np.float32)), id="wrong-shape"),
-        pytest.param(
-            lambda path: path.write_bytes(b""),
-            id="empty",
-            marks=pytest.mark.xfail(
-                reason="bug: EmbeddingCache.encode catches only OSError/ValueError; np.load raises EOFError "
-                "on a zero-byte .npy, so an empty cache file crashes instead of being re-embedded",
-                raises=EOFError,
-                strict=True,
-            ),
-        ),
+        pytest.param(lambda path: path.write_bytes(b""), id="empty"),
     ],
 )
 def test_a_corrupt_file_is_re_embedded_and_rewritten(tmp_path: Path, damage) -> None:

@@ -158,11 +158,6 @@ def test_non_utf8_input(tmp_path: Path, suffix: str) -> None:
     assert str(path) in str(info.value)
 
 
-@pytest.mark.xfail(
-    reason="bug: read_rows opens input with encoding='utf-8', not 'utf-8-sig'; a UTF-8 file with a byte-order "
-    "mark (Excel's 'CSV UTF-8' export) fails with \"missing column 'id'\" (CSV) or 'Unexpected UTF-8 BOM' (JSONL)",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("suffix", "body"),
     [(".csv", "id,text\np1,Stocznia\n"), (".jsonl", '{"id": "p1", "text": "Stocznia"}\n')],

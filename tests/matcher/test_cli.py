@@ -1,0 +1,180 @@
+"""The command line, in-process with typer's runner; models swapped for the hashing encoder
+except in the tests marked slow."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+import matcher.loading
+from matcher.cli import app
+from matcher.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch, hashing_encoder):
+    """A private store and cache, and the hashing encoder instead of the real models."""
+    monkeypatch.setenv("MATCHER_DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
+    monkeypatch.setenv("MATCHER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(matcher.loading, "load_encoder", lambda name: hashing_encoder)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def test_help_lists_every_command():
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("match", "triage", "evaluate", "feedback", "clusters", "serve"):
+        assert command in result.output
+
+
+def test_match_json_has_the_ranking_and_decision(env):
+    result = run("match", "Stocznia remontowa w Gdańsku", "--json", "--top-k", "2")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert len(data["matches"]) == 2
+    assert {"decision", "needs_review", "matches", "provenance"} <= data.keys()
+    assert data["matches"][0]["explanation"]["evidence"]
+
+
+def test_match_table(env):
+    result = run("match", "We design ventilation systems")
+    assert result.exit_code == 0
+    assert "decision:" in result.stdout
+
+
+def test_match_empty_text_is_one_line_error(env):
+    result = run("match", "   ")
+    assert result.exit_code == 2
+    assert "empty" in result.output
+    assert "Traceback" not in result.output
+
+
+def _jsonl(path, rows):
+    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    return path
+
+
+def test_triage_jsonl_writes_good_rows_and_reports_bad_ones(env, catalogue):
+    src = _jsonl(
+        env / "in.jsonl",
+        [
+            {"id": "a", "text": "Stocznia remontowa w Gdyni"},
+            {"id": "b", "text": ""},
+            "{not json",
+            {"id": "c", "text": "Software house building mobile apps"},
+        ],
+    )
+    out = env / "out.jsonl"
+    result = run("triage", str(src), "-o", str(out))
+    assert result.exit_code == 1
+    assert "row 2" in result.output and "row 3" in result.output
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [x["id"] for x in lines] == ["a", "c"]
+    for line in lines:
+        assert set(line) == {"id", "decision", "needs_review", "ranking"}
+        assert sorted(r["cluster"] for r in line["ranking"]) == sorted(catalogue.ids)
+        assert all(0 <= r["score"] <= 1 for r in line["ranking"])
+
+
+def test_triage_csv_in_and_out(env):
+    src = env / "in.csv"
+    with src.open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "text"])
+        w.writerow(["1", "Budujemy drogi"])
+        w.writerow(["2", "Serwis klimatyzacji"])
+    out = env / "out.csv"
+    result = run("triage", str(src), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.read_text().splitlines()))
+    assert [r["id"] for r in rows] == ["1", "2"]
+    assert all(json.loads(r["ranking"]) for r in rows)
+
+
+def test_triage_missing_column_fails_cleanly(env):
+    src = env / "in.csv"
+    src.write_text("id,body\n1,hello\n")
+    result = run("triage", str(src), "-o", str(env / "out.jsonl"))
+    assert result.exit_code == 2
+    assert "missing column 'text'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_triage_unreadable_input(env):
+    result = run("triage", str(env / "nope.jsonl"), "-o", str(env / "out.jsonl"))
+    assert result.exit_code == 2
+    assert "cannot be read" in result.output
+
+
+def test_triage_rejects_unknown_output_format(env):
+    src = _jsonl(env / "in.jsonl", [{"id": "a", "text": "x"}])
+    result = run("triage", str(src), "-o", str(env / "out.xlsx"))
+    assert result.exit_code == 2
+    assert "unknown format" in result.output
+
+
+def test_evaluate_json_and_plot(env, profiles):
+    data = _jsonl(
+        env / "eval.jsonl",
+        [{"id": p.id, "text": p.text, "labels": list(p.labels), "lang": p.lang} for p in profiles[:30]],
+    )
+    png = env / "cm.png"
+    result = run("evaluate", str(data), "--json", "--plot", str(png))
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["overall"]["n"] == 30
+    assert set(report["by_language"]) <= {"en", "pl"}
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_evaluate_bad_label_names_the_line(env):
+    data = _jsonl(env / "eval.jsonl", [{"text": "x", "labels": ["hvac"]}, {"text": "y", "labels": ["pizza"]}])
+    result = run("evaluate", str(data))
+    assert result.exit_code == 2
+    assert "line 2" in result.output and "pizza" in result.output
+
+
+def test_feedback_import_list_withdraw(env):
+    data = _jsonl(env / "fb.jsonl", [{"text": "Kutry rybackie i sieci", "labels": ["maritime"]}])
+    assert run("feedback", "import", str(data)).exit_code == 0
+    listed = json.loads(run("feedback", "list", "--json").stdout)
+    assert [x["labels"] for x in listed] == [["maritime"]]
+    assert run("feedback", "withdraw", str(listed[0]["id"])).exit_code == 0
+    assert json.loads(run("feedback", "list", "--json").stdout) == []
+    assert run("feedback", "withdraw", "999").exit_code == 2
+
+
+def test_feedback_import_refuses_unknown_cluster_and_stores_nothing(env):
+    data = _jsonl(env / "fb.jsonl", [{"text": "ok", "labels": ["ict"]}, {"text": "bad", "labels": ["astrology"]}])
+    result = run("feedback", "import", str(data))
+    assert result.exit_code == 2
+    assert "astrology" in result.output
+    assert json.loads(run("feedback", "list", "--json").stdout) == []
+
+
+def test_clusters_lists_the_catalogue(env, catalogue):
+    result = run("clusters", "--json")
+    assert result.exit_code == 0
+    assert [c["id"] for c in json.loads(result.stdout)["clusters"]] == list(catalogue.ids)
+
+
+def test_feedback_changes_the_next_match(env):
+    """Feedback imported on the command line is what the next command learns from."""
+    text = "Hodowla ślimaków winniczków, śluz ślimaka dla producentów kremów"
+    before = json.loads(run("match", text, "--json").stdout)["matches"][0]
+    data = _jsonl(env / "fb.jsonl", [{"text": text, "labels": ["biochem"]}])
+    assert run("feedback", "import", str(data)).exit_code == 0
+    after = json.loads(run("match", text, "--json").stdout)["matches"][0]
+    assert before["cluster"] != "biochem"
+    assert after["cluster"] == "biochem"

@@ -1,0 +1,175 @@
+"""The Matcher estimator: contract with the fast hashing encoder, quality with the real models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from matcher import Matcher
+from matcher.profiles import by_split
+from matcher.types import LabelledProfile
+
+
+def test_init_only_stores_arguments(hashing_encoder):
+    m = Matcher([hashing_encoder], tfidf=False, max_labels=3, cache_dir=None, C=0.2)
+    assert m.get_params() == {
+        "encoders": [hashing_encoder], "tfidf": False, "max_labels": 3, "cache_dir": None, "C": 0.2,
+        "classifier": True, "classifier_alpha": 0.3,
+    }
+    assert not hasattr(m, "head_")
+
+
+def test_clone_round_trips_params(hashing_encoder):
+    m = Matcher([hashing_encoder], max_labels=1, cache_dir=None)
+    cloned = clone(m).get_params()
+    original = m.get_params()
+    assert [e.name for e in cloned.pop("encoders")] == [e.name for e in original.pop("encoders")]
+    assert cloned == original
+
+
+def test_set_params_rejects_unknown():
+    with pytest.raises(ValueError, match="invalid parameter 'colour'"):
+        Matcher().set_params(colour="red")
+
+
+def test_match_before_fit_raises(hashing_encoder):
+    with pytest.raises(NotFittedError):
+        Matcher([hashing_encoder], cache_dir=None).match("a shipyard")
+
+
+def test_bad_max_labels_is_refused_at_fit(hashing_encoder, catalogue):
+    with pytest.raises(ValueError, match="max_labels"):
+        Matcher([hashing_encoder], cache_dir=None, max_labels=0).fit(catalogue)
+
+
+@pytest.mark.parametrize("bad", ["", "   \n"])
+def test_empty_text_is_a_value_error(small_matcher, bad):
+    with pytest.raises(ValueError, match="empty"):
+        small_matcher.match(bad)
+
+
+def test_one_string_to_match_many_is_a_type_error(small_matcher):
+    with pytest.raises(TypeError):
+        small_matcher.match_many("a shipyard")
+
+
+def test_ranking_covers_every_cluster_sorted_with_scores_in_unit_interval(small_matcher, catalogue):
+    r = small_matcher.match("Stocznia remontowa w Gdyni: naprawy kadłubów i konwersje statków.")
+    assert sorted(m.cluster for m in r.ranking) == sorted(catalogue.ids)
+    scores = [m.score for m in r.ranking]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert set(r.decision) <= set(catalogue.ids)
+    assert r.lang == "pl"
+    assert r.provenance["catalogue_sha256"] == catalogue.sha256
+
+
+def test_match_many_equals_match(small_matcher):
+    texts = ["We design ventilation for hospitals.", "Piekarnia rodzinna w Sopocie."]
+    many = small_matcher.match_many(texts, batch_size=1)
+    for text, result in zip(texts, many, strict=True):
+        single = small_matcher.match(text, explain=False)
+        assert [m.score for m in single.ranking] == [m.score for m in result.ranking]
+        assert single.decision == result.decision
+
+
+def test_predict_proba_shape(small_matcher, catalogue):
+    p = small_matcher.predict_proba(["a", "b c"])
+    assert p.shape == (2, len(catalogue))
+    assert np.all((p >= 0) & (p <= 1))
+
+
+def test_refit_is_deterministic(hashing_encoder, catalogue, profiles):
+    train, dev = by_split(profiles, "train"), by_split(profiles, "dev")
+    a = Matcher([hashing_encoder], cache_dir=None).fit(catalogue, train, calibration=dev)
+    b = Matcher([hashing_encoder], cache_dir=None).fit(catalogue, train, calibration=dev)
+    texts = [p.text for p in by_split(profiles, "test")[:20]]
+    np.testing.assert_allclose(a.predict_proba(texts), b.predict_proba(texts))
+
+
+def test_examples_with_unknown_clusters_are_skipped(hashing_encoder, catalogue, profiles):
+    odd = LabelledProfile(id="x", text="Nothing to see here", labels=("astrology",))
+    m = Matcher([hashing_encoder], cache_dir=None).fit(catalogue, [*by_split(profiles, "train"), odd])
+    assert odd not in m.examples_
+
+
+def test_a_new_cluster_works_without_examples(hashing_encoder, catalogue, profiles):
+    """A cluster added to the catalogue is matched at once through its own texts."""
+    from matcher.catalogue import Cluster
+
+    tourism = Cluster(
+        id="tourism",
+        name={"en": "Pomeranian Tourism Cluster", "pl": "Pomorski Klaster Turystyczny"},
+        description={
+            "en": "Hotels, guesthouses, travel agencies, tour guides and holiday resorts on the Baltic coast.",
+            "pl": "Hotele, pensjonaty, biura podróży, przewodnicy i ośrodki wypoczynkowe nad Bałtykiem.",
+        },
+        terms={"en": ("hotel", "guesthouse", "travel agency"), "pl": ("hotel", "pensjonat", "biuro podróży")},
+        typical_members={
+            "en": ("A seaside hotel in Łeba with 80 rooms and a spa.",),
+            "pl": ("Pensjonat w Jastarni z pokojami dla rodzin z dziećmi.",),
+        },
+    )
+    bigger = catalogue.with_cluster(tourism)
+    m = Matcher([hashing_encoder], cache_dir=None).fit(bigger, by_split(profiles, "train"))
+    assert m.match("Hotel z pokojami i spa w Łebie, pensjonat dla rodzin.").ranking[0].cluster == "tourism"
+
+
+# -- the real models ------------------------------------------------------------------------
+
+KNOWN = [
+    ("Projektujemy instalacje chłodnicze dla przemysłu spożywczego", "hvac"),
+    ("We install VRF air conditioning and mechanical ventilation in office buildings.", "hvac"),
+    ("Stocznia w Gdyni: budowa i remonty promów oraz statków serwisowych dla morskich farm wiatrowych.", "maritime"),
+    ("Container terminal operator handling 1.2 million TEU a year in the port of Gdańsk.", "maritime"),
+    ("Software house z Gdańska – aplikacje webowe i mobilne, chmura, DevOps.", "ict"),
+    ("We design embedded electronics and firmware for industrial IoT sensors.", "ict"),
+    ("Generalny wykonawca budynków mieszkalnych i hal magazynowych na Pomorzu.", "construction"),
+    ("Precast concrete plant producing wall panels, slabs and beams.", "construction"),
+    ("Budujemy farmy fotowoltaiczne i biogazownie rolnicze.", "energy"),
+    ("We grow energy willow and supply wood chips to a biomass heating plant.", "energy"),
+    ("Laboratorium biotechnologiczne: hodowle komórkowe, testy enzymatyczne, badania mikrobiologiczne.", "biochem"),
+    ("Natural cosmetics manufacturer: creams and serums with plant extracts, GMP certified.", "biochem"),
+]
+
+OUT_OF_SCOPE = [
+    "Rodzinna piekarnia w Wejherowie – chleb na zakwasie, drożdżówki, torty na zamówienie.",
+    "Law firm in Gdańsk: commercial contracts, employment law and litigation.",
+    "Hotel w Sopocie przy plaży, 40 pokoi, restauracja i sala weselna.",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("text", "expected"), KNOWN)
+def test_real_models_rank_known_profiles_first(real_matcher, text, expected):
+    r = real_matcher.match(text, explain=False)
+    assert r.ranking[0].cluster == expected, [(m.cluster, m.score) for m in r.ranking[:3]]
+    assert r.decision[:1] == (expected,)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", OUT_OF_SCOPE)
+def test_real_models_say_no_cluster_fits(real_matcher, text):
+    r = real_matcher.match(text, explain=False)
+    assert r.decision == (), [(m.cluster, m.score) for m in r.ranking[:3]]
+    assert r.needs_review
+
+
+@pytest.mark.slow
+def test_real_models_route_a_straddling_company_to_both(real_matcher):
+    text = (
+        "We build and operate crew transfer vessels for offshore wind farms in the Baltic, "
+        "and develop wind farm service logistics from our base in Ustka."
+    )
+    r = real_matcher.match(text, explain=False)
+    assert {m.cluster for m in r.ranking[:2]} == {"maritime", "energy"}
+
+
+@pytest.mark.slow
+def test_real_models_polish_and_english_agree(real_matcher):
+    en = real_matcher.match("We repair ship engines and propellers in our Gdańsk shipyard.", explain=False)
+    pl = real_matcher.match("Naprawiamy silniki okrętowe i śruby napędowe w naszej stoczni w Gdańsku.", explain=False)
+    assert en.ranking[0].cluster == pl.ranking[0].cluster == "maritime"
+    assert abs(en.ranking[0].score - pl.ranking[0].score) < 0.25
