@@ -77,3 +77,15 @@ class EmbeddingCache:
             os.replace(tmp, path)  # atomic: concurrent workers never read half a file
         except OSError:
             pass  # a read-only cache only costs speed
+
+
+class MemoEncoder:
+    """Wraps an encoder and remembers every text it embedded (for experiments that re-match the same texts)."""
+
+    def __init__(self, encoder: Encoder) -> None:
+        self.encoder = encoder
+        self.name = encoder.name
+        self._memo = EmbeddingCache(None)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return self._memo.encode(self.encoder, texts)

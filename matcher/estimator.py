@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from matcher import __version__
@@ -28,6 +28,9 @@ from matcher.text import detect_lang
 from matcher.types import LabelledProfile, Match, MatchResult
 
 log = logging.getLogger(__name__)
+
+#: A language gets its own head from this many training profiles on.
+MIN_LANGUAGE_ROWS = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +67,9 @@ class Matcher:
         Also learn a ridge classifier on the embeddings of the labelled examples.
     classifier_alpha : float, default 0.3
         Its regularisation strength.
+    per_language : bool, default True
+        One head per detected language (English, Polish), so each weighs the encoders by how
+        well they serve that language; a shared head covers languages with few examples.
 
     Attributes
     ----------
@@ -73,6 +79,8 @@ class Matcher:
     encoders_ : list of Encoder
     head_ : sklearn Pipeline
         Maps pair features to the probability that a cluster is acceptable.
+    language_heads_ : dict of str to Pipeline
+        The same, fitted on one language's profiles.
     rule_ : DecisionRule
         Calibration and thresholds (fitted on the calibration profiles).
     provenance_ : dict
@@ -95,6 +103,7 @@ class Matcher:
         C: float = 0.03,
         classifier: bool = True,
         classifier_alpha: float = 0.3,
+        per_language: bool = True,
     ) -> None:
         self.encoders = encoders
         self.tfidf = tfidf
@@ -103,6 +112,7 @@ class Matcher:
         self.C = C
         self.classifier = classifier
         self.classifier_alpha = classifier_alpha
+        self.per_language = per_language
 
     # -- construction ---------------------------------------------------------------------
 
@@ -123,7 +133,7 @@ class Matcher:
         return cls(encoders, cache_dir=cache_dir).fit(cat, examples, calibration=by_split(labelled, "dev"))
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("encoders", "tfidf", "max_labels", "cache_dir", "C", "classifier", "classifier_alpha")}
+        return {k: getattr(self, k) for k in ("encoders", "tfidf", "max_labels", "cache_dir", "C", "classifier", "classifier_alpha", "per_language")}
 
     def set_params(self, **params: Any) -> Matcher:
         for key, value in params.items():
@@ -222,8 +232,14 @@ class Matcher:
             learned = None
         X = self._features(train_texts, leave_out=True, embedded=train_emb, learned=learned)
         y = Y[:, : len(self.classes_)]
-        self.head_ = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=2000))
-        self.head_.fit(X.reshape(-1, X.shape[2]), y.reshape(-1))
+        langs = np.array([detect_lang(t) for t in train_texts])
+        self.head_ = self._fit_head(X, y)
+        self.language_heads_ = {}
+        if self.per_language:
+            for lang in np.unique(langs):
+                rows = langs == lang
+                if rows.sum() >= MIN_LANGUAGE_ROWS and 0 < y[rows].sum() < y[rows].size:
+                    self.language_heads_[str(lang)] = self._fit_head(X[rows], y[rows])
 
         if calibration:
             cal = [p for p in calibration if all(lab in index or lab == NO_FIT for lab in p.labels)]
@@ -241,6 +257,10 @@ class Matcher:
             "n_calibration": len(calibration),
         }
         return self
+
+    def _fit_head(self, X: np.ndarray, y: np.ndarray) -> Pipeline:
+        head = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=2000))
+        return head.fit(X.reshape(-1, X.shape[2]), y.reshape(-1))
 
     def _pool(self, texts: list[str], owner: list[int]) -> _Pool:
         emb = [self._cache.encode(e, texts) for e in self.encoders_]
@@ -316,14 +336,18 @@ class Matcher:
             p_cluster, p_none = learned[:, :k], np.repeat(learned[:, k:], k, axis=1)
             margin, z = relative(p_cluster)
             blocks.extend([p_cluster, margin, z, p_none])
-        base = np.stack(blocks, axis=2)  # (n, k, f)
-        is_pl = np.array([detect_lang(t) == "pl" for t in texts], dtype=np.float32)[:, None, None]
-        return np.concatenate([base, base * is_pl], axis=2)
+        return np.stack(blocks, axis=2)  # (n, k, f)
 
     def _raw_scores(self, texts: list[str], embedded: list[np.ndarray] | None = None) -> np.ndarray:
         X = self._features(texts, embedded=embedded)
         n, k, f = X.shape
-        return self.head_.predict_proba(X.reshape(-1, f))[:, 1].reshape(n, k)
+        out = np.empty((n, k))
+        langs = np.array([detect_lang(t) for t in texts])
+        for lang in np.unique(langs):
+            rows = langs == lang
+            head = self.language_heads_.get(str(lang), self.head_)
+            out[rows] = head.predict_proba(X[rows].reshape(-1, f))[:, 1].reshape(-1, k)
+        return out
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probability that each cluster is acceptable, shape (n_texts, n_clusters)."""

@@ -157,3 +157,66 @@ def plot_confusion(rep: Report, path: str | Path, *, title: str = "Routing confu
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def reliability(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> list[dict[str, float]]:
+    """Per confidence bin: mean confidence, accuracy and count (the points of a reliability diagram)."""
+    confidence = np.asarray(confidence, dtype=float)
+    correct = np.asarray(correct, dtype=float)
+    idx = np.minimum((confidence * bins).astype(int), bins - 1)
+    out = []
+    for b in range(bins):
+        mask = idx == b
+        if mask.any():
+            out.append(
+                {
+                    "low": b / bins,
+                    "high": (b + 1) / bins,
+                    "confidence": float(confidence[mask].mean()),
+                    "accuracy": float(correct[mask].mean()),
+                    "count": int(mask.sum()),
+                }
+            )
+    return out
+
+
+def top_confidence(profiles: Sequence[LabelledProfile], results: Sequence[MatchResult]) -> tuple[np.ndarray, np.ndarray]:
+    """The best cluster's score and whether it is right, for the in-scope profiles."""
+    pairs = [(p, r) for p, r in zip(profiles, results, strict=True) if not p.is_no_fit]
+    conf = np.array([r.ranking[0].score for _, r in pairs], dtype=float)
+    ok = np.array([r.ranking[0].cluster in p.labels for p, r in pairs], dtype=float)
+    return conf, ok
+
+
+def plot_reliability(
+    confidence: np.ndarray, correct: np.ndarray, path: str | Path, *, bins: int = 10, title: str = "Reliability"
+) -> Path:
+    """Save a reliability diagram: accuracy against confidence per bin, with the diagonal."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    points = reliability(confidence, correct, bins)
+    fig, ax = plt.subplots(figsize=(5, 5))
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
+    ax.bar(
+        [p["low"] for p in points], [p["accuracy"] for p in points], width=1 / bins, align="edge",
+        alpha=0.6, edgecolor="black", label="accuracy in bin",
+    )
+    ax.plot([p["confidence"] for p in points], [p["accuracy"] for p in points], "o-", color="C3", label="mean score")
+    for p in points:
+        ax.annotate(str(p["count"]), (p["low"] + 0.5 / bins, min(p["accuracy"] + 0.03, 0.97)), ha="center", fontsize=8)
+    ece = expected_calibration_error(confidence, correct, bins)
+    ax.set_xlabel("score of the best cluster")
+    ax.set_ylabel("fraction where it is right")
+    ax.set_title(f"{title} (ECE {ece:.3f})")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
