@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -218,7 +219,11 @@ class Matcher:
             ).fit(texts + ex_texts + none_texts)
             self._protos_tfidf = self.tfidf_.transform(texts)
             self._examples_tfidf = self.tfidf_.transform(ex_texts)
-            self._nofit_tfidf = self.tfidf_.transform(none_texts)
+            self._nofit_tfidf = (
+                self.tfidf_.transform(none_texts)
+                if none_texts
+                else sparse.csr_matrix((0, len(self.tfidf_.vocabulary_)))
+            )
 
         train = [*sketches, *usable]
         train_texts = [p.text for p in train]

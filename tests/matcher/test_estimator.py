@@ -89,6 +89,13 @@ def test_refit_is_deterministic(hashing_encoder, catalogue, profiles):
     np.testing.assert_allclose(a.predict_proba(texts), b.predict_proba(texts))
 
 
+def test_fits_on_the_catalogue_alone(hashing_encoder, catalogue, profiles):
+    """No labelled examples at all (a fresh install with no feedback): the catalogue is enough."""
+    m = Matcher([hashing_encoder], cache_dir=None).fit(catalogue, [], calibration=by_split(profiles, "dev"))
+    assert m.match("Stocznia remontowa: naprawy kadłubów statków").ranking[0].score >= 0
+    assert m.provenance_["n_examples"] == 0
+
+
 def test_examples_with_unknown_clusters_are_skipped(hashing_encoder, catalogue, profiles):
     odd = LabelledProfile(id="x", text="Nothing to see here", labels=("astrology",))
     m = Matcher([hashing_encoder], cache_dir=None).fit(catalogue, [*by_split(profiles, "train"), odd])
