@@ -18,8 +18,11 @@ def resolve_settings(app: FastAPI) -> Settings:
     return cast(Settings, provider())
 
 
-def get_runtime(request: Request) -> Runtime:
-    """The runtime the lifespan started (``request.state`` is typed by :class:`service.state.AppState`)."""
+async def get_runtime(request: Request) -> Runtime:
+    """The runtime the lifespan started (``request.state`` is typed by :class:`service.state.AppState`).
+
+    ``async`` only so that it runs on the event loop instead of taking a threadpool slot.
+    """
     return cast(Runtime, request.state.runtime)
 
 

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from matcher import __version__
@@ -25,7 +29,8 @@ from matcher.settings import Settings, get_settings
 from matcher.store import NotFound, Store
 from service.deps import resolve_settings
 from service.routes import api_router, health, pages
-from service.state import AppState, Conflict, InvalidInput, MatcherFactory, MatcherHolder, NotReady, Runtime, TooLarge
+from service.schemas import document_limits
+from service.state import AppState, Conflict, InvalidInput, MatcherFactory, MatcherHolder, NotReady, Runtime
 from service.state import fit_matcher as default_factory
 
 log = logging.getLogger(__name__)
@@ -73,7 +78,21 @@ def create_app(
     app.include_router(health.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    app.openapi = _openapi_with_limits(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi_with_limits(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """``app.openapi`` that also documents this deployment's text and batch limits."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            s = resolve_settings(app)
+            document_limits(generate(), max_text_chars=s.max_text_chars, max_batch=s.max_batch)
+        return app.openapi_schema or generate()
+
+    return openapi
 
 
 def _detail(status_code: int, detail: object, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -88,6 +107,17 @@ class _AsciiJSONResponse(JSONResponse):
 
 
 def _add_exception_handlers(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+            # Starlette lists the methods of the first matching route only; a path has several.
+            return _detail(exc.status_code, exc.detail, {"Allow": ", ".join(_allowed_methods(request))})
+        if exc.status_code == status.HTTP_400_BAD_REQUEST:
+            # FastAPI's "error parsing the body" (bytes that are not UTF-8): invalid input like any other.
+            error = {"type": "json_invalid", "loc": ["body"], "msg": f"the body cannot be read: {exc.detail}"}
+            return _detail(status.HTTP_422_UNPROCESSABLE_CONTENT, [error])
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI's own handler echoes the input as UTF-8, and a lone surrogate in it made a 500.
@@ -103,10 +133,6 @@ def _add_exception_handlers(app: FastAPI) -> None:
         error = {"type": "value_error", "loc": list(exc.loc), "msg": exc.message}
         return _detail(status.HTTP_422_UNPROCESSABLE_CONTENT, [error])
 
-    @app.exception_handler(TooLarge)
-    async def too_large(_: Request, exc: TooLarge) -> JSONResponse:
-        return _detail(status.HTTP_413_CONTENT_TOO_LARGE, str(exc))
-
     @app.exception_handler(Conflict)
     async def conflict(_: Request, exc: Conflict) -> JSONResponse:
         return _detail(status.HTTP_409_CONFLICT, str(exc))
@@ -120,6 +146,16 @@ def _add_exception_handlers(app: FastAPI) -> None:
         # Only a bug gets here: log it with the traceback, tell the client nothing internal.
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return _detail(status.HTTP_500_INTERNAL_SERVER_ERROR, "internal error; it has been logged")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    methods = {
+        method
+        for route in request.app.router.routes
+        if isinstance(route, Route) and route.matches(request.scope)[0] is not Match.NONE
+        for method in route.methods or ()
+    }
+    return sorted(methods)
 
 
 class BodyLimitMiddleware:

@@ -7,10 +7,11 @@ batch size) are checked by :class:`service.state.Runtime`, not here.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from matcher.catalogue import Catalogue, Cluster
 from matcher.store import FeedbackRow, InquiryRow
@@ -25,8 +26,14 @@ def _storable(value: str) -> str:
     return value.replace("\x00", "\ufffd")
 
 
+#: Something other than whitespace, by the union of Python's and ECMAScript's definitions of it, so
+#: that the server (Python) and every client validating the schema (ECMAScript regex) agree.
+VISIBLE = r"[^\t-\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+_visible = re.compile(VISIBLE)
+
+
 def _not_blank(value: str) -> str:
-    if not value.strip():
+    if not _visible.search(value):
         raise ValueError("must not be empty or only whitespace")
     return value
 
@@ -34,7 +41,7 @@ def _not_blank(value: str) -> str:
 #: Any string a client sends: stored and echoed safely.
 Str = Annotated[str, AfterValidator(_storable)]
 #: A string with some visible content (profile texts, catalogue fields).
-_VISIBLE: dict[str, Any] = {"pattern": r"\S"}  # documented for clients; enforced with a clearer message
+_VISIBLE: dict[str, Any] = {"pattern": VISIBLE}  # documented for clients; enforced with a clearer message
 NonBlank = Annotated[
     str, Field(min_length=1, json_schema_extra=_VISIBLE), AfterValidator(_storable), AfterValidator(_not_blank)
 ]
@@ -50,6 +57,8 @@ ProfileText = Annotated[
     AfterValidator(_not_blank),
 ]
 ClusterId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$", examples=["hvac"])]
+#: A cluster id a new cluster may take: ``none`` is reserved for "fits no cluster".
+NewClusterId = Annotated[ClusterId, Field(json_schema_extra={"not": {"const": "none"}})]
 Status = Literal["routed", "needs_review", "decided"]
 
 
@@ -77,9 +86,8 @@ class LangLists(_In):
 
 
 class ClusterUpdate(_In):
-    """A whole cluster for ``PUT /v1/clusters/{id}`` (creates it, or replaces it)."""
+    """A whole cluster for ``PUT /v1/clusters/{id}`` (creates it, or replaces it); the id is the path's."""
 
-    id: ClusterId | None = Field(default=None, description="Optional; must equal the id in the path.")
     name: LangTexts
     description: LangTexts
     terms: LangLists
@@ -89,7 +97,7 @@ class ClusterUpdate(_In):
 
     def to_payload(self, cluster_id: str) -> dict[str, Any]:
         """The catalogue's JSON form of this cluster, with the id from the path."""
-        return {**self.model_dump(exclude={"id"}), "id": cluster_id}
+        return {"id": cluster_id, **self.model_dump()}
 
 
 class ClusterSummary(BaseModel):
@@ -126,9 +134,16 @@ class ClustersPublic(BaseModel):
 # -- matching -------------------------------------------------------------------------------------
 
 
+def _whole_number(value: object) -> object:
+    """JSON Schema counts 3.0 as an integer; strict validation alone would not."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 class MatchRequest(_In):
     text: ProfileText
-    top_k: int = Field(default=3, ge=1, le=100, description="How many clusters to return and explain, best first.")
+    top_k: Annotated[int, BeforeValidator(_whole_number)] = Field(
+        default=3, ge=1, le=100, description="How many clusters to return and explain, best first."
+    )
 
 
 class EvidencePublic(BaseModel):
@@ -332,9 +347,18 @@ _ERRORS = {
     401: "Missing or wrong X-API-Key, or admin disabled (no MATCHER_API_KEY)",
     404: "Unknown cluster, inquiry or feedback",
     409: "The change would leave the catalogue empty",
-    413: "Request body, or batch, over the configured limit",
+    413: "Request body over MATCHER_MAX_BODY_BYTES",
     503: "The models are still loading",
 }
+
+
+def document_limits(openapi: dict[str, Any], *, max_text_chars: int, max_batch: int) -> dict[str, Any]:
+    """Write the configured text and batch limits into the OpenAPI document (they are settings, not constants)."""
+    components = openapi["components"]["schemas"]
+    for model in (MatchRequest, TriageProfile, InquiryCreate, FeedbackCreate):
+        components[model.__name__]["properties"]["text"]["maxLength"] = max_text_chars
+    components[TriageRequest.__name__]["properties"]["profiles"]["maxItems"] = max_batch
+    return openapi
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:

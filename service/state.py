@@ -20,7 +20,7 @@ from typing import Any, Literal, TypedDict
 
 from sqlalchemy import select
 
-from matcher.catalogue import Catalogue, CatalogueError, Cluster
+from matcher.catalogue import Catalogue, CatalogueError, Cluster, cluster_from_dict
 from matcher.config import NO_FIT
 from matcher.encoders import Encoder, load_encoder
 from matcher.estimator import Matcher
@@ -50,10 +50,6 @@ class InvalidInput(ValueError):
         super().__init__(message)
         self.loc = loc
         self.message = message
-
-
-class TooLarge(ValueError):
-    """A request over a configured size limit (answered with 413)."""
 
 
 class Conflict(ValueError):
@@ -205,7 +201,8 @@ class Runtime:
     def triage(self, profiles: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
         limit = self.settings.max_batch
         if len(profiles) > limit:
-            raise TooLarge(f"the batch has {len(profiles)} profiles; the limit is {limit} per request")
+            message = f"the batch has {len(profiles)} profiles; the limit is {limit} per request"
+            raise InvalidInput(("body", "profiles"), message)
         texts = [self.check_text(text, ("body", "profiles", i, "text")) for i, (_, text) in enumerate(profiles)]
         results = self.matcher().match_many(texts, explain=False)
         return [triage_line(pid, r) for (pid, _), r in zip(profiles, results, strict=True)]
@@ -221,17 +218,16 @@ class Runtime:
             raise NotFound(f"no cluster with id {cluster_id!r}; known: {', '.join(catalogue.ids)}")
         return catalogue.get(cluster_id)
 
-    def put_cluster(self, cluster_id: str, payload: dict[str, Any], body_id: str | None) -> Cluster:
-        if body_id is not None and body_id != cluster_id:
-            raise InvalidInput(("body", "id"), f"the body's id {body_id!r} differs from the path's {cluster_id!r}")
+    def put_cluster(self, cluster_id: str, payload: dict[str, Any]) -> Cluster:
         if cluster_id == NO_FIT:
             raise InvalidInput(("path", "cluster_id"), f"{NO_FIT!r} is reserved for profiles that fit no cluster")
         try:
-            self.store.put_cluster(payload)
+            cluster = cluster_from_dict(payload, source="edit")
         except CatalogueError as exc:
             raise InvalidInput(("body",), str(exc)) from None
+        self.store.put_cluster(payload)
         self.holder.refresh_after_write()
-        return self.cluster(cluster_id)
+        return cluster
 
     def delete_cluster(self, cluster_id: str) -> None:
         self.cluster(cluster_id)  # unknown: 404

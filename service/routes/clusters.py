@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from service.deps import Admin, RuntimeDep
-from service.schemas import ClusterId, ClusterPublic, ClustersPublic, ClusterUpdate, Message, responses
+from service.schemas import ClusterPublic, ClustersPublic, ClusterUpdate, Message, NewClusterId, responses
 
 router = APIRouter(prefix="/clusters", tags=["clusters"])
 AnyId = Annotated[str, Path(max_length=200)]
@@ -25,9 +25,9 @@ def read_cluster(cluster_id: AnyId, runtime: RuntimeDep) -> ClusterPublic:
 
 
 @router.put("/{cluster_id}", response_model=ClusterPublic, dependencies=[Admin], responses=responses(401, 413, 503))
-def put_cluster(cluster_id: Annotated[ClusterId, Path()], body: ClusterUpdate, runtime: RuntimeDep) -> ClusterPublic:
+def put_cluster(cluster_id: Annotated[NewClusterId, Path()], body: ClusterUpdate, runtime: RuntimeDep) -> ClusterPublic:
     """Create or replace a cluster (admin); the matcher is refitted before this answers."""
-    return ClusterPublic.of(runtime.put_cluster(cluster_id, body.to_payload(cluster_id), body.id))
+    return ClusterPublic.of(runtime.put_cluster(cluster_id, body.to_payload(cluster_id)))
 
 
 @router.delete("/{cluster_id}", response_model=Message, dependencies=[Admin], responses=responses(401, 404, 409, 503))

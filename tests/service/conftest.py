@@ -6,6 +6,8 @@ test modules cannot import this conftest under ``--import-mode=importlib``.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import socket
 import threading
 import time
@@ -19,8 +21,9 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from matcher import Matcher
+from matcher import LabelledProfile, Matcher
 from matcher.encoders import Encoder
+from matcher.profiles import by_split
 from matcher.settings import Settings
 from matcher.store import Store
 from service.main import create_app
@@ -67,12 +70,22 @@ def hashing_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("hashing-cache")
 
 
+@pytest.fixture(scope="session")
+def few_profiles(tmp_path_factory: pytest.TempPathFactory, profiles: list[LabelledProfile]) -> Path:
+    """A quarter of the train and dev profiles: learning tests refit often, and fitting scales with them."""
+    path = tmp_path_factory.mktemp("profiles") / "few.jsonl"
+    kept = [*by_split(profiles, "train")[::4], *by_split(profiles, "dev")[::4]]
+    path.write_text("".join(json.dumps(dataclasses.asdict(p), ensure_ascii=False) + "\n" for p in kept), "utf-8")
+    return path
+
+
 @pytest.fixture
-def learning_factory(hashing_encoder: Encoder, hashing_cache: Path) -> MatcherFactory:
-    """The service's real factory with the hashing encoder: refits learn from the store (about 1 s)."""
+def learning_factory(hashing_encoder: Encoder, hashing_cache: Path, few_profiles: Path) -> MatcherFactory:
+    """The service's real factory with the hashing encoder: refits learn from the store (a second or two)."""
 
     def factory(settings: Settings, store: Store, encoders: Sequence[Encoder] | None) -> Matcher:
-        return fit_matcher(settings.model_copy(update={"cache_dir": hashing_cache}), store, [hashing_encoder])
+        fast = settings.model_copy(update={"cache_dir": hashing_cache, "profiles_path": few_profiles})
+        return fit_matcher(fast, store, [hashing_encoder])
 
     return factory
 
