@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 #: Builds a fitted matcher from the settings and the store; ``encoders`` are the loaded models to
 #: reuse on a refit (``None`` on the first load).
+WARM_UP_TEXT = "We design refrigeration systems. Projektujemy instalacje chłodnicze."
+
 MatcherFactory = Callable[[Settings, Store, Sequence[Encoder] | None], Matcher]
 
 
@@ -134,6 +136,10 @@ class MatcherHolder:
                 return snapshot.matcher
             encoders = snapshot.matcher.encoders_ if snapshot is not None else None
             matcher = self.factory(self.settings, self.store, encoders)
+            if snapshot is None:
+                # With every embedding cached, fitting never ran the models, and they load on first
+                # use: run one match so "ready" means the first client does not wait for them.
+                matcher.match(WARM_UP_TEXT)
             with self._swap_lock:
                 self._snapshot = _Snapshot(matcher, token)
             log.info("matcher ready: %s", matcher.provenance_)

@@ -138,7 +138,7 @@ def _wait_listening(server: uvicorn.Server, timeout: float = 30.0) -> None:
         time.sleep(0.02)
 
 
-@pytest.fixture(name="admin")
+@pytest.fixture(name="admin", scope="session")
 def admin_fixture() -> dict[str, str]:
     """Headers with the admin key the test settings configure."""
     return dict(ADMIN)
@@ -149,11 +149,11 @@ def make_settings_fixture(tmp_path: Path) -> Callable[..., Settings]:
     return lambda **overrides: make_settings(tmp_path, **overrides)
 
 
-@pytest.fixture(name="running")
+@pytest.fixture(name="running", scope="session")
 def running_fixture() -> Callable[[FastAPI], AbstractContextManager[TestClient]]:
     return running
 
 
-@pytest.fixture(name="live_server")
+@pytest.fixture(name="live_server", scope="session")
 def live_server_fixture() -> Callable[[FastAPI], AbstractContextManager[str]]:
     return serve_live

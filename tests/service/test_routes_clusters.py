@@ -80,7 +80,7 @@ def test_delete_unknown_cluster_is_404(client, admin):
 
 def test_the_last_cluster_cannot_be_deleted(settings, catalogue, admin, running):
     only = Catalogue((catalogue.get("hvac"),))
-    lone = SimpleNamespace(catalogue_=only, classes_=only.ids, provenance_={})
+    lone = SimpleNamespace(catalogue_=only, classes_=only.ids, provenance_={}, match=lambda text: None)
     with running(create_app(settings, matcher_factory=lambda settings, store, encoders: lone)) as client:
         response = client.delete("/v1/clusters/hvac", headers=admin)
     assert response.status_code == 409

@@ -1,0 +1,151 @@
+"""The pages in headless Chromium against a real uvicorn server and the real models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from service.main import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (make browser)"),
+]
+
+HVAC_PL = (
+    "Jesteśmy firmą instalacyjną z Gdańska. Projektujemy i montujemy instalacje chłodnicze, "
+    "klimatyzację i pompy ciepła dla chłodni i przetwórni spożywczych. ❄️ Serwis 24/7."
+)
+SHIPYARD_EN = "We are a shipyard in Gdynia. We build and repair ferries, tugs and offshore support vessels."
+BAKERY_EN = "We bake bread and cakes for local shops."
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory, real_matcher, live_server) -> Iterator[str]:
+    """A live server with the real models; its own database and the admin key of the test settings."""
+    from matcher.settings import Settings
+
+    folder = tmp_path_factory.mktemp("browser")
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=f"sqlite:///{folder / 'matcher.db'}",
+        cache_dir=folder / "cache",
+        api_key="browser-admin-key",
+    )
+    with live_server(create_app(settings, matcher_factory=lambda s, store, encoders: real_matcher)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page (own storage) that fails the test on any script error or CSP violation.
+
+    A 401 is logged by the browser as a failed resource, but it is the API's expected answer to a wrong key.
+    """
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "401" not in msg.text else None)
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def _submit(page, text: str) -> None:
+    page.get_by_label("Your company's profile").fill(text)
+    page.get_by_role("button", name="Find my cluster").click()
+    page.locator("#matches li").first.wait_for()
+
+
+def test_polish_and_english_profiles_show_the_right_cluster_and_why(page, base_url):
+    page.goto(base_url + "/")
+    _submit(page, HVAC_PL)
+    first = page.locator("#matches li").first
+    assert first.get_attribute("data-cluster") == "hvac"
+    assert "KlimaPomerania" in page.locator("#decision").inner_text()
+    marks = first.locator("mark")
+    assert marks.count() >= 1
+    assert all(m in HVAC_PL for m in marks.all_inner_texts())
+    assert first.locator(".pct").inner_text().endswith("%")
+    assert "KlimaPomerania" in page.locator("#announce").inner_text()
+
+    # The same with the keyboard only: type, tab to the button, press Enter.
+    page.get_by_label("Your company's profile").fill(SHIPYARD_EN)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "submit"
+    page.keyboard.press("Enter")
+    expect(page.locator("#matches li").first).to_have_attribute("data-cluster", "maritime")
+    link = page.locator("#matches li").first.locator("h3 a")
+    assert link.get_attribute("href").startswith("http")
+
+
+def test_a_profile_that_fits_nothing_says_so_and_can_go_to_the_office(page, base_url):
+    page.goto(base_url + "/")
+    _submit(page, BAKERY_EN)
+    assert "No cluster fits" in page.locator("#decision").inner_text()
+    page.get_by_label("Contact (e-mail or phone, optional)").fill("piekarnia@example.pl")
+    page.get_by_role("button", name="Send to the office").click()
+    expect(page.locator("#send-status")).to_contain_text("inquiry number")
+
+
+def test_the_interface_language_switches_and_is_remembered(page, base_url):
+    page.goto(base_url + "/")
+    _submit(page, SHIPYARD_EN)
+    page.get_by_role("button", name="Polski").click()
+    assert page.locator("h1").inner_text() == "Który pomorski klaster pasuje do Twojej firmy?"
+    assert page.evaluate("document.documentElement.lang") == "pl"
+    assert page.get_by_role("button", name="Polski").get_attribute("aria-pressed") == "true"
+    assert "Twój opis pasuje do" in page.locator("#decision").inner_text()  # results re-rendered
+    page.reload()
+    assert page.get_by_label("Opis Twojej firmy").is_visible()
+    page.get_by_role("button", name="English").click()
+    assert page.locator("h1").inner_text() == "Which Pomeranian cluster fits your company?"
+
+
+def test_an_officer_corrects_an_inquiry_and_it_leaves_the_queue(page, base_url):
+    inquiry = httpx.post(base_url + "/v1/inquiries", json={"text": BAKERY_EN + " Also coffee."}).json()
+    assert inquiry["status"] == "needs_review"
+    page.goto(base_url + "/office")
+    page.get_by_label("Admin key").fill("wrong")
+    page.keyboard.press("Enter")
+    expect(page.locator("#key-error")).to_contain_text("refused")
+    page.get_by_label("Admin key").fill("browser-admin-key")
+    page.get_by_role("button", name="Open the queue").click()
+    item = page.locator(f'.inquiry[data-id="{inquiry["id"]}"]')
+    item.wait_for()
+    assert "Proposed: no cluster fits" in item.inner_text()
+    item.locator('button[data-cluster="construction"]').click()
+    item.wait_for(state="detached")
+    assert f"Inquiry #{inquiry['id']}" in page.locator("#office-status").inner_text()
+    headers = {"X-API-Key": "browser-admin-key"}
+    decided = httpx.get(f"{base_url}/v1/inquiries/{inquiry['id']}", headers=headers).json()
+    assert (decided["status"], decided["officer_clusters"]) == ("decided", ["construction"])
+    page.reload()  # the key is kept for the tab, and the decided inquiry stays out of the queue
+    page.locator("#queue-count").wait_for()
+    assert page.locator(f'.inquiry[data-id="{inquiry["id"]}"]').count() == 0
