@@ -11,6 +11,8 @@ from sklearn.linear_model import LogisticRegression
 from matcher.config import NO_FIT
 
 _EPS = 1e-6
+#: Calibration is fitted on each held-out profile's best clusters (see :func:`tune_rule`).
+CALIBRATE_TOP: int | None = 2
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -76,14 +78,26 @@ def set_f1(decision: Sequence[str], labels: Sequence[str]) -> float:
 
 
 def tune_rule(
-    raw: np.ndarray, labels: Sequence[Sequence[str]], classes: Sequence[str], *, max_labels: int = 2
+    raw: np.ndarray,
+    labels: Sequence[Sequence[str]],
+    classes: Sequence[str],
+    *,
+    max_labels: int = 2,
+    calibrate_top: int | None = CALIBRATE_TOP,
 ) -> DecisionRule:
     """Fit Platt calibration and choose the thresholds on held-out profiles (never the test split).
 
-    ``raw`` is the head's score matrix (n_profiles, n_clusters) for those profiles.
+    ``raw`` is the head's score matrix (n_profiles, n_clusters) for those profiles. Calibration is
+    fitted on each profile's ``calibrate_top`` best clusters (all when ``None``): those are the
+    scores people read, and the many clear negatives would otherwise dominate the fit.
     """
     y = np.array([[c in lab for c in classes] for lab in labels], dtype=int)
-    platt = LogisticRegression(C=1e4).fit(_logit(raw).reshape(-1, 1), y.reshape(-1))
+    if calibrate_top is not None:
+        top = np.argsort(-raw, axis=1, kind="stable")[:, :calibrate_top]
+        x_cal, y_cal = np.take_along_axis(raw, top, axis=1), np.take_along_axis(y, top, axis=1)
+    else:
+        x_cal, y_cal = raw, y
+    platt = LogisticRegression(C=1e4).fit(_logit(x_cal).reshape(-1, 1), y_cal.reshape(-1))
     rule = DecisionRule(
         slope=float(platt.coef_[0, 0]), intercept=float(platt.intercept_[0]), max_labels=max_labels
     )

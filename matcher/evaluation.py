@@ -24,7 +24,7 @@ class Scores:
     routing: float | None  # right first cluster, or rightly no cluster
     no_fit_precision: float | None
     no_fit_recall: float | None
-    ece: float | None  # expected calibration error of the top score vs top-1 correctness
+    ece: float | None  # calibration error of the best score vs "the best cluster is acceptable", all profiles
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +74,7 @@ def scores(profiles: Sequence[LabelledProfile], results: Sequence[MatchResult]) 
     routing = sum(routing_correct(r.decision, p.labels) for p, r in pairs)
     said_none = [(p, r) for p, r in pairs if not r.decision]
     true_none = [(p, r) for p, r in pairs if p.is_no_fit]
-    conf = np.array([r.ranking[0].score for _, r in inscope])
-    ok = np.array([r.ranking[0].cluster in p.labels for p, r in inscope])
+    conf, ok = top_confidence(profiles, results)
     return Scores(
         n=len(pairs),
         top1=_ratio(top1, len(inscope)),
@@ -83,7 +82,7 @@ def scores(profiles: Sequence[LabelledProfile], results: Sequence[MatchResult]) 
         routing=_ratio(routing, len(pairs)),
         no_fit_precision=_ratio(sum(p.is_no_fit for p, _ in said_none), len(said_none)),
         no_fit_recall=_ratio(sum(not r.decision for _, r in true_none), len(true_none)),
-        ece=round(expected_calibration_error(conf, ok), 4) if inscope else None,
+        ece=round(expected_calibration_error(conf, ok), 4) if pairs else None,
     )
 
 
@@ -181,8 +180,12 @@ def reliability(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> 
 
 
 def top_confidence(profiles: Sequence[LabelledProfile], results: Sequence[MatchResult]) -> tuple[np.ndarray, np.ndarray]:
-    """The best cluster's score and whether it is right, for the in-scope profiles."""
-    pairs = [(p, r) for p, r in zip(profiles, results, strict=True) if not p.is_no_fit]
+    """The best cluster's score and whether an officer accepts that cluster, for every profile.
+
+    The score claims "the probability that this cluster is acceptable", so profiles that fit no
+    cluster count too (their best cluster is never acceptable).
+    """
+    pairs = list(zip(profiles, results, strict=True))
     conf = np.array([r.ranking[0].score for _, r in pairs], dtype=float)
     ok = np.array([r.ranking[0].cluster in p.labels for p, r in pairs], dtype=float)
     return conf, ok

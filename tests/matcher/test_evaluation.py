@@ -90,7 +90,9 @@ def test_scores_overall() -> None:
         routing=0.5,  # profiles 1, 4 and 6
         no_fit_precision=0.5,  # said no fit for 3 and 4; only 4 is right
         no_fit_recall=0.5,  # of 4 and 5, only 4 was found
-        ece=0.375,  # in scope: 0.9 right x2 (bin 9), 0.8 wrong (bin 8), 0.5 wrong (bin 5)
+        # all six count: 0.9 right x2 (bin 9, gap 0.1); wrong at 0.8, 0.5, 0.3 and 0.7 (the best cluster
+        # of a no-fit profile is never right): (2 x 0.1 + 0.8 + 0.5 + 0.3 + 0.7) / 6
+        ece=0.4167,
     )
 
 
@@ -107,7 +109,8 @@ def test_scores_without_no_fit_or_in_scope_profiles() -> None:
     assert in_scope.no_fit_precision is None  # never said no fit
     assert in_scope.no_fit_recall is None  # no no-fit profile
     out_of_scope = scores(profiles[3:5], results[3:5])
-    assert out_of_scope.top1 is None and out_of_scope.top3 is None and out_of_scope.ece is None
+    assert out_of_scope.top1 is None and out_of_scope.top3 is None
+    assert out_of_scope.ece == 0.5  # best scores 0.3 and 0.7, both wrong: a no-fit profile has no right cluster
     assert out_of_scope.routing == 0.5
 
 
