@@ -36,7 +36,6 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown part(s) {unknown}; choose from {', '.join(PARTS)}")
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     from bench import encode, library, report, service, triage
     from bench.common import RESULTS, loadavg, wait_for_quiet
     from bench.machine import describe

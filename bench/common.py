@@ -61,7 +61,6 @@ def distinct_texts(n: int) -> list[str]:
 def env_for_child(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("HF_HUB_OFFLINE", "1")
-    env.setdefault("TOKENIZERS_PARALLELISM", "false")
     env.update(extra)
     return env
 

@@ -85,6 +85,8 @@ def run(quick: bool = False, log: Any = print) -> dict[str, Any]:
             k: {"per_batch_ms": summary(v, 1000), "profiles_per_s": batch / summary(v)["median"]}
             for k, v in br.items()
         }
+    if not quick:
+        res["what_if"] = what_if(encoders, text, texts, log)
     for k in [*names, "sum"]:
         log(
             f"  {k:>22}: one profile {res['single_ms'][k]['median']:.1f} ms; "
@@ -92,3 +94,58 @@ def run(quick: bool = False, log: Any = print) -> dict[str, Any]:
             f"batch 64 {res['batch']['64'][k]['profiles_per_s']:.0f}/s"
         )
     return res
+
+
+def what_if(encoders: list[Any], text: str, texts: list[str], log: Any = print) -> dict[str, Any]:
+    """For information, not the floor: one thread per model, and 8 concurrent profiles as one batch.
+
+    The matcher runs each model with as many threads as cores; on two cores shared with other
+    processes (or other requests) that can be slower than one thread. And a service could encode
+    concurrent requests together: a batch of 8 copies of the reference profile shows what that buys.
+    """
+    from matcher.encoders import UseEncoder, available_cores
+
+    out: dict[str, Any] = {}
+    cores = available_cores()
+    # micro-batching: 8 profiles like the reference in one call, per profile
+    eight = [text] * 8
+    for enc in encoders:
+        enc.encode(eight)
+    b8 = {enc.name: [] for enc in encoders}
+    for _ in range(8):
+        for enc in encoders:
+            t0 = time.perf_counter()
+            enc.encode(eight)
+            b8[enc.name].append((time.perf_counter() - t0) / 8)
+    out["batch8_same_length_ms_per_profile"] = {k: summary(v, 1000) for k, v in b8.items()}
+    # one thread per model
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        return out
+    one = []
+    for enc in encoders:
+        if isinstance(enc, UseEncoder):
+            u = UseEncoder(threads=1)
+            u.encode(["warm-up"])
+            u.name = enc.name
+            one.append(u)
+        else:
+            one.append(enc)  # same object: torch's thread count is process-wide
+    torch.set_num_threads(1)
+    try:
+        single = single_rounds(one, text, 30)
+        batch = batch_rounds(one, texts, 64, 5)
+    finally:
+        torch.set_num_threads(cores)
+    out["one_thread"] = {
+        "single_ms": {k: summary(v, 1000) for k, v in single.items()},
+        "batch64_profiles_per_s": {k: 64 / summary(v)["median"] for k, v in batch.items()},
+    }
+    log(
+        f"  what-if: 1 thread per model: one profile {out['one_thread']['single_ms']['sum']['median']:.1f} ms, "
+        f"batch 64 {out['one_thread']['batch64_profiles_per_s']['sum']:.0f}/s; "
+        "batch of 8 like profiles: "
+        + ", ".join(f"{k} {v['median']:.1f} ms/profile" for k, v in out["batch8_same_length_ms_per_profile"].items())
+    )
+    return out
