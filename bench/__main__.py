@@ -1,9 +1,9 @@
 """``python -m bench``: every part in one run, side by side, written to bench/results/latest.{md,json}.
 
-    python -m bench                       # everything (about 10 minutes on 2 cores)
-    python -m bench --quick               # a smoke run: shorter everything
-    python -m bench --only encode,library # some parts
-    python -m bench --service-seconds 20  # longer load levels
+python -m bench                       # everything (about 10 minutes on 2 cores)
+python -m bench --quick               # a smoke run: shorter everything
+python -m bench --only encode,library # some parts
+python -m bench --service-seconds 20  # longer load levels
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     from bench.machine import describe
 
     def log(msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
+        sys.stderr.write(msg + "\n")
+        sys.stderr.flush()
 
     started = time.perf_counter()
     res: dict[str, Any] = {
@@ -64,12 +65,15 @@ def main(argv: list[str] | None = None) -> int:
         log(f"[{part}] (load average {la:.2f})")
         t0 = time.perf_counter()
         res[part] = runners[part]()
-        res["loadavg"][part] = {"before": round(la, 2), "after": round(loadavg(), 2),
-                                "seconds": round(time.perf_counter() - t0, 1)}
+        res["loadavg"][part] = {
+            "before": round(la, 2),
+            "after": round(loadavg(), 2),
+            "seconds": round(time.perf_counter() - t0, 1),
+        }
     res["duration_s"] = time.perf_counter() - started
     res["ratios"] = report.compute_ratios(res)
     md, js = report.write(res, args.out or RESULTS)
-    print(md.read_text(encoding="utf-8"))
+    sys.stdout.write(md.read_text(encoding="utf-8"))
     log(f"written: {md} and {js}")
     return 0
 

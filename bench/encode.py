@@ -82,8 +82,7 @@ def run(quick: bool = False, log: Any = print) -> dict[str, Any]:
         rounds = 3 if quick else 8
         br = batch_rounds(encoders, texts, batch, rounds)
         res["batch"][str(batch)] = {
-            k: {"per_batch_ms": summary(v, 1000), "profiles_per_s": batch / summary(v)["median"]}
-            for k, v in br.items()
+            k: {"per_batch_ms": summary(v, 1000), "profiles_per_s": batch / summary(v)["median"]} for k, v in br.items()
         }
     if not quick:
         res["what_if"] = what_if(encoders, text, texts, log)

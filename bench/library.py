@@ -110,8 +110,9 @@ def run(quick: bool = False, log: Any = print) -> dict[str, Any]:
             t1 = time.perf_counter()
             fn()
             bs[k].append(time.perf_counter() - t1)
-    res["batch64"] = {k: {"per_batch_ms": summary(v, 1000), "profiles_per_s": 64 / summary(v)["median"]}
-                      for k, v in bs.items()}
+    res["batch64"] = {
+        k: {"per_batch_ms": summary(v, 1000), "profiles_per_s": 64 / summary(v)["median"]} for k, v in bs.items()
+    }
     ms = res["ms"]
     log(
         f"  raw encode (sum) {ms['raw_sum']['median']:.1f} ms; match {ms['match']['median']:.1f} ms "

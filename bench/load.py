@@ -177,8 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--text", help="send this one text instead of the labelled profiles")
     ap.add_argument("--wait-ready", type=float, default=0.0, help="first wait up to this many s for /readyz")
     ap.add_argument(
-        "--out", type=Path, default=None, help="write JSON here and Markdown beside it "
-        "(default bench/results/load-<clients>x<seconds>s.json)"
+        "--out",
+        type=Path,
+        default=None,
+        help="write JSON here and Markdown beside it (default bench/results/load-<clients>x<seconds>s.json)",
     )
     args = ap.parse_args(argv)
     check_loopback(args.url)
@@ -192,8 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(r, indent=2) + "\n", encoding="utf-8")
     md = to_markdown(r)
     out.with_suffix(".md").write_text(md, encoding="utf-8")
-    print(md)
-    print(f"written: {out} and {out.with_suffix('.md')}", file=sys.stderr)
+    sys.stdout.write(md + "\n")
+    sys.stderr.write(f"written: {out} and {out.with_suffix('.md')}\n")
     return 1 if r["errors"] else 0
 
 

@@ -47,7 +47,9 @@ def _git_commit() -> str:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "-C", str(ROOT), "status", "--porcelain", "--", "matcher", "service"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         return head + (" + uncommitted changes in matcher/ or service/" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
@@ -61,8 +63,14 @@ def describe() -> dict[str, Any]:
         cores = os.cpu_count() or 1
     threads_env = {
         k: os.environ.get(k, "(unset)")
-        for k in ("OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-                  "TOKENIZERS_PARALLELISM", "HF_HUB_OFFLINE")
+        for k in (
+            "OPENBLAS_NUM_THREADS",
+            "OPENBLAS_CORETYPE",
+            "OMP_NUM_THREADS",
+            "MKL_NUM_THREADS",
+            "TOKENIZERS_PARALLELISM",
+            "HF_HUB_OFFLINE",
+        )
     }
     return {
         "cpu_model": _cpu_model(),

@@ -35,46 +35,66 @@ def compute_ratios(res: dict[str, Any]) -> dict[str, Any]:
     raw64 = enc["batch"]["64"]["sum"]["profiles_per_s"] if enc else None
     if lib:
         out["match"] = {
-            "value": lib["paired_ratio"]["match"]["median"], "op": "<=", "target": 1.5,
+            "value": lib["paired_ratio"]["match"]["median"],
+            "op": "<=",
+            "target": 1.5,
             "how": "match(text) / raw encode of the same text by the matcher's own encoders, paired round by "
-                   "round in one process (median of the per-round ratios)",
+            "round in one process (median of the per-round ratios)",
             "vs_part1_floor": lib["ms"]["match"]["median"] / raw1 if raw1 else None,
         }
         out["match_no_explain"] = {
-            "value": lib["paired_ratio"]["match_no_explain"]["median"], "op": "<=", "target": 1.5,
+            "value": lib["paired_ratio"]["match_no_explain"]["median"],
+            "op": "<=",
+            "target": 1.5,
             "how": "as above, explain=False",
             "vs_part1_floor": lib["ms"]["match_no_explain"]["median"] / raw1 if raw1 else None,
         }
     if tri and raw64:
         out["triage"] = {
-            "value": tri["profiles_per_s"] / raw64, "op": ">=", "target": 0.8,
+            "value": tri["profiles_per_s"] / raw64,
+            "op": ">=",
+            "target": 0.8,
             "how": "matcher triage profiles/s / raw encode profiles/s at batch 64 (sum over models)",
         }
     if svc:
         one = svc["load"].get("1")
         if one and raw1:
             out["service_p50"] = {
-                "value": one["latency_ms"]["p50"] / raw1, "op": "<=", "target": 1.7,
+                "value": one["latency_ms"]["p50"] / raw1,
+                "op": "<=",
+                "target": 1.7,
                 "how": "POST /v1/match p50 with one client / raw single encode (part 1)",
             }
         if "start_to_first_match_s" in svc:
             out["cold_start_first_match"] = {
-                "value": svc["start_to_first_match_s"], "op": "<=", "target": 8.0, "unit": "s",
+                "value": svc["start_to_first_match_s"],
+                "op": "<=",
+                "target": 8.0,
+                "unit": "s",
                 "how": "process start to the first answered POST /v1/match (start 2)",
             }
         out["cold_start"] = {
-            "value": max(c["readyz_s"] for c in svc["cold_start"]), "op": "<=", "target": 8.0, "unit": "s",
+            "value": max(c["readyz_s"] for c in svc["cold_start"]),
+            "op": "<=",
+            "target": 8.0,
+            "unit": "s",
             "how": "process start to /readyz 200, warm var/cache, worst of the starts",
         }
         if "memory" in svc:
             out["peak_memory"] = {
-                "value": svc["memory"]["hwm_mib"], "op": "<=", "target": MEMORY_TARGET_MIB, "unit": "MiB",
+                "value": svc["memory"]["hwm_mib"],
+                "op": "<=",
+                "target": MEMORY_TARGET_MIB,
+                "unit": "MiB",
                 "how": "VmHWM of the service process and its children after the load (1.5 GB = 1430 MiB)",
             }
         fifty = svc["load"].get("50")
         if fifty:
             out["errors_50_clients"] = {
-                "value": float(fifty["errors"]), "op": "<=", "target": 0.0, "unit": "errors",
+                "value": float(fifty["errors"]),
+                "op": "<=",
+                "target": 0.0,
+                "unit": "errors",
                 "how": "errors with 50 concurrent clients",
             }
     for r in out.values():
@@ -89,11 +109,15 @@ def markdown(res: dict[str, Any]) -> str:
     L: list[str] = []
     L.append("# Cluster Matcher benchmark")
     L.append("")
-    L.append(f"Run {res['started_at']} ({res['duration_s']:.0f} s){' — QUICK smoke run' if res['quick'] else ''}; "
-             f"parts: {', '.join(res['parts'])}; git {m['git']}.")
+    L.append(
+        f"Run {res['started_at']} ({res['duration_s']:.0f} s){' — QUICK smoke run' if res['quick'] else ''}; "
+        f"parts: {', '.join(res['parts'])}; git {m['git']}."
+    )
     L.append("")
-    L.append(f"Machine: {one_line(m)}. Load average at start {m['loadavg_at_start']} "
-             "(the 2 cores are shared with other test runs: compare ratios, not absolute figures, across runs).")
+    L.append(
+        f"Machine: {one_line(m)}. Load average at start {m['loadavg_at_start']} "
+        "(the 2 cores are shared with other test runs: compare ratios, not absolute figures, across runs)."
+    )
     L.append(f"Thread variables: {', '.join(f'{k}={v}' for k, v in m['env'].items())}.")
     L.append("")
     L.append("## Targets of issue 5")
@@ -113,9 +137,13 @@ def markdown(res: dict[str, Any]) -> str:
     for k, r in ratios.items():
         unit = r.get("unit", "x")
         val = f"{r['value']:.0f} {unit}" if unit == "MiB" else f"{r['value']:.2f} {unit}".replace(" x", "x")
-        tgt = f"{r['op']} {r['target']:.0f} {unit}" if unit == "MiB" else f"{r['op']} {r['target']:g}{unit if unit == 'x' else ' ' + unit}"
+        if unit == "MiB":
+            tgt = f"{r['op']} {r['target']:.0f} {unit}"
+        else:
+            tgt = f"{r['op']} {r['target']:g}" + (unit if unit == "x" else f" {unit}")
         extra = f" (vs part-1 floor: {r['vs_part1_floor']:.2f}x)" if r.get("vs_part1_floor") else ""
-        L.append(f"| {names.get(k, k)} | {val}{extra} | {tgt} | {_verdict(r['value'], r['op'], r['target'])} | {r['how']} |")
+        verdict = _verdict(r["value"], r["op"], r["target"])
+        L.append(f"| {names.get(k, k)} | {val}{extra} | {tgt} | {verdict} | {r['how']} |")
     L.append("")
     L.append("## Figures")
     L.append("")
@@ -124,8 +152,10 @@ def markdown(res: dict[str, Any]) -> str:
 
     def row(num: str, name: str, s: dict[str, float] | float, unit: str, digits: int = 1) -> None:
         if isinstance(s, dict):
-            L.append(f"| {num} | {name} | {_fmt(s['median'], digits)} | {unit} | "
-                     f"{_fmt(s['p10'], digits)}–{_fmt(s['p90'], digits)} | {s['n']} |")
+            L.append(
+                f"| {num} | {name} | {_fmt(s['median'], digits)} | {unit} | "
+                f"{_fmt(s['p10'], digits)}–{_fmt(s['p90'], digits)} | {s['n']} |"
+            )
         else:
             L.append(f"| {num} | {name} | {_fmt(s, digits)} | {unit} | | |")
 
@@ -145,22 +175,30 @@ def markdown(res: dict[str, Any]) -> str:
                 for name, s in wi["one_thread"]["single_ms"].items():
                     label = "sum" if name == "sum" else name
                     row("1*", f"what-if, 1 thread per model: one profile, {label}", s, "ms")
-                row("1*", "what-if, 1 thread per model: batch of 64, sum",
-                    wi["one_thread"]["batch64_profiles_per_s"]["sum"], "profiles/s")
+                row(
+                    "1*",
+                    "what-if, 1 thread per model: batch of 64, sum",
+                    wi["one_thread"]["batch64_profiles_per_s"]["sum"],
+                    "profiles/s",
+                )
             for name, s in wi["batch8_same_length_ms_per_profile"].items():
                 row("1*", f"what-if, 8 copies of the profile in one batch: per profile, {name}", s, "ms")
     if lib:
         row("2", "Matcher.from_defaults() (load + fit, warm cache)", lib["fit_s"], "s", 2)
         for k, s in lib["ms"].items():
-            label = {"match": "Matcher.match(text) (explain=True)",
-                     "match_no_explain": "Matcher.match(text, explain=False)",
-                     "raw_sum": "paired raw encode, sum of the matcher's encoders"}.get(k, k.replace("raw:", "paired raw encode, "))
+            labels = {
+                "match": "Matcher.match(text) (explain=True)",
+                "match_no_explain": "Matcher.match(text, explain=False)",
+                "raw_sum": "paired raw encode, sum of the matcher's encoders",
+            }
+            label = labels.get(k, k.replace("raw:", "paired raw encode, "))
             row("2", label, s, "ms")
         if "error" not in lib["stages_ms"]:
             for k, s in lib["stages_ms"].items():
                 row("2", f"match stage: {k}", s, "ms")
-        row("2", "raw encode, batch of 64 (same process, paired)", lib["batch64"]["raw_batch64"]["profiles_per_s"], "profiles/s")
-        row("2", "Matcher.match_many, batch of 64 (explain=False)", lib["batch64"]["match_many64"]["profiles_per_s"], "profiles/s")
+        b64 = lib["batch64"]
+        row("2", "raw encode, batch of 64 (same process, paired)", b64["raw_batch64"]["profiles_per_s"], "profiles/s")
+        row("2", "Matcher.match_many, batch of 64 (explain=False)", b64["match_many64"]["profiles_per_s"], "profiles/s")
     if tri:
         row("3", f"matcher triage: {tri['n_profiles']} profiles, routing only", tri["profiles_per_s"], "profiles/s")
         row("3", f"matcher triage: routing time for {tri['n_profiles'] - 1} profiles", tri["routing_s"], "s")
@@ -181,20 +219,33 @@ def markdown(res: dict[str, Any]) -> str:
             row("4", f"POST /v1/match, {clients} client(s): p95", lat["p95"], "ms")
             row("4", f"POST /v1/match, {clients} client(s): p99", lat["p99"], "ms")
             row("4", f"POST /v1/match, {clients} client(s): throughput", r["throughput_rps"], "requests/s", 2)
-            row("4", f"POST /v1/match, {clients} client(s): requests / errors",
-                float("nan") if r["count"] is None else r["count"], f"requests, {r['errors']} errors", 0)
-            row("4", f"POST /v1/match, {clients} client(s): server CPU per request",
-                r["server_cpu_ms_per_request"], "CPU-ms")
+            row(
+                "4",
+                f"POST /v1/match, {clients} client(s): requests / errors",
+                float("nan") if r["count"] is None else r["count"],
+                f"requests, {r['errors']} errors",
+                0,
+            )
+            row(
+                "4",
+                f"POST /v1/match, {clients} client(s): server CPU per request",
+                r["server_cpu_ms_per_request"],
+                "CPU-ms",
+            )
         if "memory" in svc:
             row("5", "service peak RSS (VmHWM, process + children) after the load", svc["memory"]["hwm_mib"], "MiB", 0)
             row("5", "service RSS right after /readyz", svc["memory_after_start_mib"]["rss_mib"], "MiB", 0)
     L.append("")
-    L.append("Rows marked 1* are what-if measurements (not the floor): other settings of the same models. Notes: every single-profile figure uses profile p0541 of data/labelled/profiles.v2.jsonl (78 words, "
-             "English), warm. Batches and triage use the labelled texts cycled with small variations (distinct "
-             "strings; median 30 words). Raw encode = each default encoder's own `.encode` as the matcher "
-             "configures it (threads = cores available). The service load sends the reference profile from "
-             f"every client for {svc["seconds_per_level"] if svc else "?"} s per level (50 clients: at least 30 s); the load client runs on "
-             "the same 2 cores as the server.")
+    L.append(
+        "Rows marked 1* are what-if measurements (not the floor): other settings of the same models. "
+        "Notes: every single-profile figure uses profile p0541 of data/labelled/profiles.v2.jsonl (78 words, "
+        "English), warm. Batches and triage use the labelled texts cycled with small variations (distinct "
+        "strings; median 30 words). Raw encode = each default encoder's own `.encode` as the matcher "
+        "configures it (threads = cores available). The service load sends the reference profile from "
+        f"every client for {svc['seconds_per_level'] if svc else '?'} s per level (50 clients: at least 30 s); "
+        "the load client runs on "
+        "the same 2 cores as the server."
+    )
     if tri:
         L.append(f"Triage method: {tri['method']}.")
     L.append("")

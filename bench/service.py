@@ -51,13 +51,18 @@ class Service:
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(
             [str(MATCHER), "serve", "--port", str(self.port), "--workers", str(self.workers)],
-            env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            env=self.env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         with httpx.Client(timeout=5.0) as client:
             while self.t_ready is None:
                 if self.proc.poll() is not None:
-                    raise RuntimeError(f"matcher serve exited ({self.proc.returncode}); see {self.log_path}:\n"
-                                       + self.log_path.read_text(errors="replace")[-2000:])
+                    raise RuntimeError(
+                        f"matcher serve exited ({self.proc.returncode}); see {self.log_path}:\n"
+                        + self.log_path.read_text(errors="replace")[-2000:]
+                    )
                 if time.perf_counter() - t0 > timeout:
                     raise TimeoutError(f"not ready after {timeout:.0f} s; see {self.log_path}")
                 try:
@@ -108,8 +113,13 @@ class Service:
             self.proc.wait(10)
 
 
-def run(quick: bool = False, log: Any = print, seconds: float | None = None, workers: int = 1,
-        levels: tuple[int, ...] = (1, 10, 50)) -> dict[str, Any]:
+def run(
+    quick: bool = False,
+    log: Any = print,
+    seconds: float | None = None,
+    workers: int = 1,
+    levels: tuple[int, ...] = (1, 10, 50),
+) -> dict[str, Any]:
     seconds = seconds or (3.0 if quick else 10.0)
     text = reference_text()
     res: dict[str, Any] = {"workers": workers, "seconds_per_level": seconds, "cold_start": [], "load": {}}
@@ -142,8 +152,10 @@ def run(quick: bool = False, log: Any = print, seconds: float | None = None, wor
             res["first_requests_s"] = first
             res["start_to_first_match_s"] = (s2.t_ready or 0.0) + first[0]
             res["memory_after_first_match_mib"] = s2.memory_mib()
-            log(f"  first /v1/match after ready: {first[0]:.2f} s (then {first[1]:.2f}, {first[2]:.2f} s); "
-                f"start to first answered match {res['start_to_first_match_s']:.2f} s")
+            log(
+                f"  first /v1/match after ready: {first[0]:.2f} s (then {first[1]:.2f}, {first[2]:.2f} s); "
+                f"start to first answered match {res['start_to_first_match_s']:.2f} s"
+            )
             for clients in levels:
                 # 50 clients need longer than one round of requests to give percentiles any meaning
                 secs = seconds if quick or clients < 50 else max(seconds, 30.0)

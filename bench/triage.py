@@ -32,7 +32,10 @@ def _run(input_path: Path, output: Path, env: dict[str, str]) -> float:
     t0 = time.perf_counter()
     proc = subprocess.run(
         [str(MATCHER), "triage", str(input_path), "-o", str(output)],
-        env=env, cwd=ROOT, capture_output=True, text=True,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     dt = time.perf_counter() - t0
     if proc.returncode != 0:
