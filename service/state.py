@@ -92,6 +92,7 @@ class MatcherHolder:
         self._error: str | None = None
         self._swap_lock = threading.Lock()
         self._refit_lock = threading.Lock()
+        self._check_lock = threading.Lock()  # guards _checked_at and _threads
         self._checked_at = 0.0
         self._threads: list[threading.Thread] = []
 
@@ -101,7 +102,9 @@ class MatcherHolder:
 
     def close(self, timeout: float = 60.0) -> None:
         """Wait for a load or refit in progress (so it does not outlive the store)."""
-        for thread in self._threads:
+        with self._check_lock:
+            threads = list(self._threads)
+        for thread in threads:
             thread.join(timeout)
 
     @property
@@ -121,10 +124,7 @@ class MatcherHolder:
             raise NotReady(
                 f"the matcher failed to load: {self._error}" if self._error else "the models are still loading"
             )
-        now = time.monotonic()
-        if now - self._checked_at >= self.stale_check_seconds and not self._refit_lock.locked():
-            self._checked_at = now
-            self._spawn(self._refresh_logged, "matcher-refresh")
+        self._schedule_check()
         return snapshot.matcher
 
     def refresh(self) -> Matcher:
@@ -167,10 +167,20 @@ class MatcherHolder:
         except Exception:  # the old matcher keeps serving; the cause is in the log
             log.exception("refitting the matcher failed; still serving the previous one")
 
+    def _schedule_check(self) -> None:
+        """At most one check per ``stale_check_seconds``, in the background, and none during a refit."""
+        now = time.monotonic()
+        with self._check_lock:
+            if now - self._checked_at < self.stale_check_seconds or self._refit_lock.locked():
+                return
+            self._checked_at = now
+        self._spawn(self._refresh_logged, "matcher-refresh")
+
     def _spawn(self, target: Callable[[], None], name: str) -> None:
-        self._threads = [t for t in self._threads if t.is_alive()]
         thread = threading.Thread(target=target, name=name, daemon=True)
-        self._threads.append(thread)
+        with self._check_lock:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
         thread.start()
 
 

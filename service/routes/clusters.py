@@ -21,6 +21,7 @@ def list_clusters(runtime: RuntimeDep) -> ClustersPublic:
 
 @router.get("/{cluster_id}", response_model=ClusterPublic, responses=responses(404, 503))
 def read_cluster(cluster_id: AnyId, runtime: RuntimeDep) -> ClusterPublic:
+    """One cluster, with the terms and member sketches it is matched by."""
     return ClusterPublic.of(runtime.cluster(cluster_id))
 
 

@@ -17,7 +17,7 @@ async def healthz() -> HealthPublic:
 
 
 @router.get("/readyz", response_model=ReadinessPublic, responses={503: {"model": ReadinessPublic}})
-def readyz(runtime: RuntimeDep, response: Response) -> ReadinessPublic:
+async def readyz(runtime: RuntimeDep, response: Response) -> ReadinessPublic:
     """200 with the model provenance once the matcher is loaded; 503 while loading or after a failed load."""
     holder = runtime.holder
     if holder.status != "ready":

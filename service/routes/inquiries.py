@@ -32,6 +32,7 @@ def list_inquiries(
 
 @router.get("/{inquiry_id}", response_model=InquiryPublic, dependencies=[Admin], responses=responses(401, 404))
 def read_inquiry(inquiry_id: InquiryId, runtime: RuntimeDep) -> InquiryPublic:
+    """One inquiry (admin: it holds a company's text and contact, and ids are sequential)."""
     return InquiryPublic.of(runtime.store.get_inquiry(inquiry_id))
 
 
