@@ -8,7 +8,6 @@ calls go through :class:`_Deferred` to the app the module fixture builds on a te
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 import schemathesis
@@ -47,8 +46,8 @@ schema.app = _proxy
 
 
 @pytest.fixture(scope="module", autouse=True)
-def api_app(tmp_path_factory: pytest.TempPathFactory, small_matcher) -> Iterator[None]:
-    """The app under test: the small matcher and its own database; the first call starts its lifespan."""
+def api_app(tmp_path_factory: pytest.TempPathFactory, small_matcher) -> None:
+    """The app under test: the small matcher and its own database."""
     folder = tmp_path_factory.mktemp("schemathesis")
     app_settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -57,12 +56,19 @@ def api_app(tmp_path_factory: pytest.TempPathFactory, small_matcher) -> Iterator
         **LIMITS,
     )
     _proxy.target = create_app(app_settings, matcher_factory=lambda s, store, encoders: small_matcher)
+
+
+@pytest.fixture(autouse=True)
+def ready(api_app: None) -> None:
+    """Schemathesis ends the app's lifespan after each test; the first call here starts it again.
+
+    Wait for the matcher, so that no generated case meets the 503 of a service still loading.
+    """
     readyz = schema["/readyz"]["GET"]
     deadline = time.monotonic() + 30
     while readyz.Case().call().status_code != 200:
         assert time.monotonic() < deadline, "the app under test never became ready"
         time.sleep(0.02)
-    yield
 
 
 @schema.parametrize()
