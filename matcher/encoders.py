@@ -104,7 +104,8 @@ class SentenceTransformerEncoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         model = self._load()
         if not texts:
-            return np.zeros((0, model.get_sentence_embedding_dimension() or 0), dtype=np.float32)
+            dim = getattr(model, "get_embedding_dimension", model.get_sentence_embedding_dimension)()
+            return np.zeros((0, dim or 0), dtype=np.float32)
         out = model.encode(
             list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
         )

