@@ -129,7 +129,8 @@ class Matcher:
     ) -> Matcher:
         """A fitted matcher: bundled catalogue, train split as examples, dev for calibration, plus ``feedback``."""
         cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
-        labelled = load_profiles(profiles, known=cat.ids) if profiles else []
+        # Not ``known=cat.ids``: after a cluster is deleted, its profiles are skipped by fit, not fatal.
+        labelled = load_profiles(profiles) if profiles else []
         return cls(encoders, cache_dir=cache_dir).fit(
             cat, by_split(labelled, "train"), calibration=by_split(labelled, "dev"), feedback=feedback
         )
