@@ -145,6 +145,28 @@ class Matcher:
             setattr(self, key, value)
         return self
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the fitted state without the models (they are large and reloaded by name)."""
+        state = dict(self.__dict__)
+        state["encoders"] = [e if isinstance(e, str) else e.name for e in self.encoders]
+        state.pop("encoders_", None)
+        state.pop("_cache", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if hasattr(self, "head_"):
+            self.bind_encoders([load_encoder(name) for name in self.encoders])
+
+    def bind_encoders(self, encoders: Sequence[Encoder]) -> Matcher:
+        """Attach loaded models to an unpickled matcher (same names, same order). Returns ``self``."""
+        names = [e if isinstance(e, str) else e.name for e in self.encoders]
+        if [e.name for e in encoders] != names:
+            raise ValueError(f"this matcher was fitted with {names}, not {[e.name for e in encoders]}")
+        self.encoders_ = list(encoders)
+        self._cache = EmbeddingCache.shared(self.cache_dir)
+        return self
+
     def __repr__(self) -> str:
         names = [e if isinstance(e, str) else e.name for e in self.encoders]
         return f"Matcher(encoders={names!r}, tfidf={self.tfidf}, max_labels={self.max_labels})"

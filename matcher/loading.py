@@ -1,16 +1,32 @@
-"""Building the matcher the CLI and the service use: catalogue edits and feedback from the store."""
+"""Building the matcher the CLI and the service use: catalogue edits and feedback from the store.
+
+A fitted matcher is also kept on disk (``<cache_dir>/fitted/``), keyed by everything it was fitted
+from: the catalogue, the labelled-profile file, the feedback, the encoders and the library
+version. A restart with nothing changed then skips the fit.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import os
+import pickle
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from matcher import __version__
 from matcher.catalogue import Catalogue, load_catalogue
 from matcher.encoders import Encoder, load_encoder
 from matcher.estimator import Matcher
 from matcher.settings import Settings
+from matcher.types import LabelledProfile
 
 if TYPE_CHECKING:
     from matcher.store import Store
+
+log = logging.getLogger(__name__)
 
 
 def effective_catalogue(settings: Settings, store: Store | None) -> Catalogue:
@@ -28,10 +44,55 @@ def build_matcher(
     encs = encoders or [load_encoder(name) for name in settings.encoders]
     feedback = store.feedback_profiles() if store is not None else []
     catalogue = effective_catalogue(settings, store)
-    return Matcher.from_defaults(
+    path = _fitted_path(settings, catalogue, feedback)
+    cached = _load_fitted(path, encs)
+    if cached is not None:
+        return cached
+    matcher = Matcher.from_defaults(
         catalogue=catalogue,
         profiles=settings.profiles_path,
         feedback=feedback,
         encoders=encs,
         cache_dir=settings.cache_dir,
     )
+    _save_fitted(path, matcher)
+    return matcher
+
+
+def _fitted_path(settings: Settings, catalogue: Catalogue, feedback: list[LabelledProfile]) -> Path:
+    h = hashlib.sha256()
+    profiles = Path(settings.profiles_path)
+    parts = {
+        "version": __version__,
+        "encoders": list(settings.encoders),
+        "catalogue": catalogue.sha256,
+        "profiles": hashlib.sha256(profiles.read_bytes()).hexdigest() if profiles.exists() else None,
+        "feedback": [[p.text, list(p.labels)] for p in feedback],
+    }
+    h.update(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode())
+    return Path(settings.cache_dir) / "fitted" / f"matcher-{h.hexdigest()[:32]}.pkl"
+
+
+def _load_fitted(path: Path, encoders: list[Encoder]) -> Matcher | None:
+    if not path.exists():
+        return None
+    try:
+        with path.open("rb") as f:
+            state = pickle.load(f)  # noqa: S301 - our own cache folder, written below
+        matcher = Matcher.__new__(Matcher)
+        matcher.__dict__.update(state)
+        return matcher.bind_encoders(encoders)
+    except Exception as exc:  # noqa: BLE001 - a stale or torn cache only costs a refit
+        log.warning("ignoring the fitted-matcher cache %s: %s", path, exc)
+        return None
+
+
+def _save_fitted(path: Path, matcher: Matcher) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(matcher.__getstate__(), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("could not cache the fitted matcher at %s: %s", path, exc)

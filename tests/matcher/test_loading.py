@@ -1,0 +1,67 @@
+"""Building the shared matcher: store edits and feedback, and the on-disk cache of the fitted matcher."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from matcher.loading import build_matcher, effective_catalogue
+from matcher.settings import Settings
+from matcher.store import Store
+from matcher.types import LabelledProfile
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", cache_dir=tmp_path / "cache")
+
+
+@pytest.fixture
+def store(settings):
+    s = Store(settings.database_url)
+    yield s
+    s.close()
+
+
+def _fitted_files(settings):
+    return sorted((settings.cache_dir / "fitted").glob("*.pkl"))
+
+
+def test_second_build_comes_from_the_cache_and_matches_the_same(settings, store, hashing_encoder):
+    first = build_matcher(settings, store, encoders=[hashing_encoder])
+    assert len(_fitted_files(settings)) == 1
+    second = build_matcher(settings, store, encoders=[hashing_encoder])
+    assert second is not first
+    text = "Serwis klimatyzacji i pomp ciepła w Gdyni"
+    assert first.match(text).ranking == second.match(text).ranking
+
+
+def test_feedback_changes_the_cache_key(settings, store, hashing_encoder):
+    build_matcher(settings, store, encoders=[hashing_encoder])
+    store.add_feedback([LabelledProfile(id="f", text="Kutry rybackie", labels=("maritime",))])
+    m = build_matcher(settings, store, encoders=[hashing_encoder])
+    assert len(_fitted_files(settings)) == 2
+    assert m.provenance_["n_feedback"] == 1
+
+
+def test_a_torn_cache_file_is_refitted(settings, store, hashing_encoder):
+    build_matcher(settings, store, encoders=[hashing_encoder])
+    [path] = _fitted_files(settings)
+    path.write_bytes(b"not a pickle")
+    m = build_matcher(settings, store, encoders=[hashing_encoder])
+    assert m.match("Stocznia").ranking
+    assert pickle.loads(path.read_bytes())  # rewritten whole
+
+
+def test_catalogue_edits_are_applied(settings, store, catalogue):
+    store.delete_cluster("hvac")
+    assert "hvac" not in effective_catalogue(settings, store).ids
+    assert effective_catalogue(settings, None).ids == catalogue.ids
+
+
+def test_a_deleted_cluster_does_not_break_the_build(settings, store, hashing_encoder):
+    store.delete_cluster("energy")
+    m = build_matcher(settings, store, encoders=[hashing_encoder])
+    assert "energy" not in m.classes_
+    assert all(m.cluster != "energy" for m in m.match("Farma fotowoltaiczna 2 MW").ranking)
