@@ -22,10 +22,9 @@ from sqlalchemy import select
 
 from matcher.catalogue import Catalogue, CatalogueError, Cluster, cluster_from_dict
 from matcher.config import NO_FIT
-from matcher.encoders import Encoder, load_encoder
+from matcher.encoders import Encoder
 from matcher.estimator import Matcher
-from matcher.loading import effective_catalogue
-from matcher.profiles import by_split, load_profiles
+from matcher.loading import build_matcher
 from matcher.settings import Settings
 from matcher.store import FeedbackRow, InquiryRow, NotFound, Store
 from matcher.text import detect_lang
@@ -59,17 +58,9 @@ class Conflict(ValueError):
 
 
 def fit_matcher(settings: Settings, store: Store, encoders: Sequence[Encoder] | None = None) -> Matcher:
-    """The default factory: :func:`matcher.loading.build_matcher`, minus one failure.
-
-    ``build_matcher`` reads the labelled profiles with ``known=`` the current catalogue, so once a
-    cluster is deleted every profile labelled with it is a fatal error. ``Matcher.fit`` already
-    skips examples whose labels the catalogue lacks, so the profiles are read without ``known``.
-    """
-    catalogue = effective_catalogue(settings, store)
-    labelled = load_profiles(settings.profiles_path)
-    models = list(encoders) if encoders else [load_encoder(name) for name in settings.encoders]
-    examples = [*by_split(labelled, "train"), *store.feedback_profiles()]
-    return Matcher(models, cache_dir=settings.cache_dir).fit(catalogue, examples, calibration=by_split(labelled, "dev"))
+    """The default factory: :func:`matcher.loading.build_matcher` (the catalogue edits and feedback of
+    the store; a restart with nothing changed reuses the fitted matcher cached on disk)."""
+    return build_matcher(settings, store, encoders=list(encoders) if encoders else None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ def _request(http: httpx.Client, i: int) -> tuple[int, int]:
 def test_128_requests_from_16_clients_all_succeed_during_refits(settings, learning_factory, live_server, admin):
     with live_server(create_app(settings, matcher_factory=learning_factory)) as base:
         with httpx.Client(base_url=base, timeout=120) as http, ThreadPoolExecutor(16) as pool:
-            before = http.get("/readyz").json()["provenance"]["n_examples"]
+            before = http.get("/readyz").json()["provenance"]["n_feedback"]
             first = [pool.submit(_request, http, i) for i in range(64)]
             # Two refits while the requests run: readers must only ever see a whole matcher.
             for text in PROFILES[:2]:
@@ -44,7 +44,7 @@ def test_128_requests_from_16_clients_all_succeed_during_refits(settings, learni
                 assert added.status_code == 201
             rest = [pool.submit(_request, http, i) for i in range(64, 128)]
             statuses = dict(f.result() for f in [*first, *rest])
-            after = http.get("/readyz").json()["provenance"]["n_examples"]
+            after = http.get("/readyz").json()["provenance"]["n_feedback"]
             stored = http.get("/v1/inquiries", params={"limit": 500}, headers=admin).json()["count"]
     assert len(statuses) == 128
     failed = {i: s for i, s in statuses.items() if s not in (200, 201)}

@@ -47,10 +47,10 @@ def test_a_change_made_by_another_process_is_picked_up(settings, learning_factor
         running(create_app(settings, matcher_factory=learning_factory, stale_check_seconds=0)) as mine,
         running(create_app(settings, matcher_factory=fixed_factory)) as other,
     ):
-        before = mine.get("/readyz").json()["provenance"]["n_examples"]
+        before = mine.get("/readyz").json()["provenance"]["n_feedback"]
         other.post("/v1/feedback", json={"text": WINDFARM, "labels": ["energy"]}, headers=admin)
         deadline = time.monotonic() + 60
-        while mine.get("/readyz").json()["provenance"]["n_examples"] != before + 1:
+        while mine.get("/readyz").json()["provenance"]["n_feedback"] != before + 1:
             assert time.monotonic() < deadline, "the other process's feedback was never learned"
             mine.post("/v1/match", json={"text": WINDFARM})  # any request schedules the check
             time.sleep(0.05)

@@ -56,8 +56,8 @@ def test_withdrawing_unknown_feedback_is_404(client, admin):
 
 def test_feedback_is_learned_and_unlearned_without_a_restart(learning_client, admin):
     client = learning_client
-    before = client.get("/readyz").json()["provenance"]["n_examples"]
+    before = client.get("/readyz").json()["provenance"]["n_feedback"]
     item = client.post("/v1/feedback", json={"text": SHIP, "labels": ["maritime"]}, headers=admin).json()
-    assert client.get("/readyz").json()["provenance"]["n_examples"] == before + 1
+    assert client.get("/readyz").json()["provenance"]["n_feedback"] == before + 1
     client.delete(f"/v1/feedback/{item['id']}", headers=admin)
-    assert client.get("/readyz").json()["provenance"]["n_examples"] == before
+    assert client.get("/readyz").json()["provenance"]["n_feedback"] == before

@@ -84,21 +84,21 @@ def test_no_cluster_fits_is_a_decision_and_leaves_the_queue(client, admin):
 
 def test_a_correction_becomes_feedback_the_matcher_learns_from(learning_client, admin):
     client = learning_client
-    before = client.get("/readyz").json()["provenance"]["n_examples"]
+    before = client.get("/readyz").json()["provenance"]["n_feedback"]
     text = "Serwisujemy wózki widłowe i suwnice w portowych magazynach zbożowych."
     inquiry = client.post("/v1/inquiries", json={"text": text}).json()
     score_before = _score(client, text, "construction")
     url = f"/v1/inquiries/{inquiry['id']}/decision"
     decided = client.post(url, json={"clusters": ["construction", "maritime", "construction"]}, headers=admin)
     assert decided.json()["officer_clusters"] == ["construction", "maritime"]
-    assert client.get("/readyz").json()["provenance"]["n_examples"] == before + 1
+    assert client.get("/readyz").json()["provenance"]["n_feedback"] == before + 1
     assert _score(client, text, "construction") > score_before
 
     # Deciding again replaces the earlier feedback instead of adding to it.
     client.post(url, json={"clusters": ["maritime"]}, headers=admin)
     active = client.get("/v1/feedback", headers=admin).json()["data"]
     assert [f["labels"] for f in active] == [["maritime"]]
-    assert client.get("/readyz").json()["provenance"]["n_examples"] == before + 1
+    assert client.get("/readyz").json()["provenance"]["n_feedback"] == before + 1
 
 
 def _score(client, text: str, cluster: str) -> float:
