@@ -44,7 +44,7 @@ def build_matcher(
     encs = encoders or [load_encoder(name) for name in settings.encoders]
     feedback = store.feedback_profiles() if store is not None else []
     catalogue = effective_catalogue(settings, store)
-    path = _fitted_path(settings, catalogue, feedback)
+    path = _fitted_path(settings, catalogue, feedback, encs)
     cached = _load_fitted(path, encs)
     if cached is not None:
         return cached
@@ -59,12 +59,14 @@ def build_matcher(
     return matcher
 
 
-def _fitted_path(settings: Settings, catalogue: Catalogue, feedback: list[LabelledProfile]) -> Path:
+def _fitted_path(
+    settings: Settings, catalogue: Catalogue, feedback: list[LabelledProfile], encoders: list[Encoder]
+) -> Path:
     h = hashlib.sha256()
     profiles = Path(settings.profiles_path)
     parts = {
         "version": __version__,
-        "encoders": list(settings.encoders),
+        "encoders": [e.name for e in encoders],  # the models in hand, whatever the settings say
         "catalogue": catalogue.sha256,
         "profiles": hashlib.sha256(profiles.read_bytes()).hexdigest() if profiles.exists() else None,
         "feedback": [[p.text, list(p.labels)] for p in feedback],

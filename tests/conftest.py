@@ -12,6 +12,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from matcher import Matcher, load_catalogue, load_profiles  # noqa: E402
+from matcher.config import CACHE_DIR  # noqa: E402
 from matcher.profiles import by_split  # noqa: E402
 
 
@@ -60,6 +61,10 @@ def small_matcher(catalogue, profiles, hashing_encoder):
 
 
 @pytest.fixture(scope="session")
-def real_matcher(tmp_path_factory):
-    """The default configuration with the real offline models, loaded once per test session."""
-    return Matcher.from_defaults(cache_dir=tmp_path_factory.mktemp("embedding-cache"))
+def real_matcher():
+    """The default configuration with the real offline models, loaded once per test session.
+
+    Embeddings go to the project's cache (var/cache): keyed by model and text, so sharing it is
+    safe, and a second run embeds nothing.
+    """
+    return Matcher.from_defaults(cache_dir=CACHE_DIR)
