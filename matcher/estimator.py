@@ -441,10 +441,12 @@ class Matcher:
             embedded = self._embed(chunk)
             probs = self.rule_.calibrate(self._raw_scores(chunk, embedded))
             for i, text in enumerate(chunk):
-                out.append(self._result(text, probs[i], top_k=top_k, explain=explain))
+                out.append(self._result(text, probs[i], top_k=top_k, explain=explain, whole=embedded[0][i]))
         return out
 
-    def _result(self, text: str, probs: np.ndarray, *, top_k: int | None, explain: bool) -> MatchResult:
+    def _result(
+        self, text: str, probs: np.ndarray, *, top_k: int | None, explain: bool, whole: np.ndarray | None = None
+    ) -> MatchResult:
         order = np.argsort(-probs, kind="stable")
         decision, review, reason = self.rule_.decide(probs[order], [self.classes_[i] for i in order])
         lang = detect_lang(text)
@@ -454,7 +456,7 @@ class Matcher:
             from matcher.explain import explain_clusters
 
             wanted = [self.classes_[i] for i in order[:n_explained]]
-            explanations = explain_clusters(self, text, wanted)
+            explanations = explain_clusters(self, text, wanted, whole=whole)
         ranking = tuple(
             Match(
                 cluster=self.classes_[i],

@@ -26,14 +26,26 @@ def _stems(text: str) -> set[str]:
     return {w[:6] for w in _WORD.findall(text.lower())}
 
 
-def explain_clusters(matcher: Matcher, text: str, cluster_ids: Sequence[str]) -> dict[str, Explanation]:
-    """Explanations for ``cluster_ids`` (one extra batch through the first encoder, nothing more)."""
+def explain_clusters(
+    matcher: Matcher, text: str, cluster_ids: Sequence[str], *, whole: np.ndarray | None = None
+) -> dict[str, Explanation]:
+    """Explanations for ``cluster_ids``.
+
+    ``whole`` is the text's embedding by the first encoder when the caller has it; the passages
+    then cost one batch through that encoder, and nothing when the text is a single passage.
+    """
     passages = split_passages(text) or []
     if not passages:
         return {cid: Explanation((), ()) for cid in cluster_ids}
     encoder = matcher.encoders_[0]
-    emb = encoder.encode([text] + [p.text for p in passages])
-    whole, parts = emb[:1], emb[1:]
+    single = len(passages) == 1 and passages[0].text == text.strip()
+    if whole is None:
+        emb = encoder.encode([text] if single else [text] + [p.text for p in passages])
+        whole = emb[0]
+        parts = emb[:1] if single else emb[1:]
+    else:
+        parts = whole[None, :] if single else encoder.encode([p.text for p in passages])
+    whole = np.asarray(whole).reshape(1, -1)
     k = len(matcher.classes_)
     protos, examples = matcher._protos, matcher._examples
     cat_max, _ = per_cluster(parts @ protos.emb[0].T, protos.owner, k)
