@@ -29,7 +29,9 @@ class EmbeddingClassifier:
         return np.asarray(self.model_.predict(X), dtype=np.float64).reshape(len(X), -1)
 
 
-def out_of_fold_scores(X: np.ndarray, Y: np.ndarray, *, alpha: float = 1.0, folds: int = 5, seed: int = 0) -> np.ndarray:
+def out_of_fold_scores(
+    X: np.ndarray, Y: np.ndarray, *, alpha: float = 1.0, folds: int = 5, seed: int = 0
+) -> np.ndarray:
     """Scores for each row from a classifier that never saw that row (k-fold)."""
     out = np.zeros(Y.shape, dtype=np.float64)
     n_folds = min(folds, len(X))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -162,9 +161,12 @@ def triage(
         m = _matcher(ctx.obj, feedback=not no_feedback)
         bad = [r for r in rows if r.error]
         good = [r for r in rows if not r.error]
-        with TriageWriter(output) as writer, Progress(
-            TextColumn("routing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err
-        ) as progress:
+        with (
+            TriageWriter(output) as writer,
+            Progress(
+                TextColumn("routing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err
+            ) as progress,
+        ):
             task = progress.add_task("routing", total=len(good))
             for start in range(0, len(good), batch_size):
                 chunk = good[start : start + batch_size]
@@ -195,7 +197,8 @@ def evaluate(
     no_feedback: Annotated[bool, typer.Option(help="Ignore the store's feedback.")] = False,
 ) -> None:
     """Top-1, top-3, routing and no-fit metrics per language and per cluster, and a confusion matrix."""
-    from matcher.evaluation import evaluate as run, plot_confusion
+    from matcher.evaluation import evaluate as run
+    from matcher.evaluation import plot_confusion
     from matcher.profiles import load_profiles
 
     with _user_errors():
@@ -214,8 +217,9 @@ def evaluate(
     for col in ("", "n", "top-1", "top-3", "routing", "no-fit P", "no-fit R", "ECE"):
         t.add_column(col, justify="right")
     for name, s in [("all", rep.overall), *rep.by_language.items()]:
-        t.add_row(name, str(s.n), *(_fmt(v) for v in (s.top1, s.top3, s.routing, s.no_fit_precision,
-                                                      s.no_fit_recall, s.ece)))
+        t.add_row(
+            name, str(s.n), *(_fmt(v) for v in (s.top1, s.top3, s.routing, s.no_fit_precision, s.no_fit_recall, s.ece))
+        )
     out.print(t)
     c = Table(title="per cluster (first label / first routed cluster)")
     for col in ("cluster", "support", "precision", "recall"):
@@ -268,8 +272,14 @@ def feedback_list(
     with _user_errors():
         rows = _store(ctx.obj).list_feedback(include_withdrawn=all_)
     items = [
-        {"id": r.id, "labels": r.labels, "source": r.source, "text": r.text,
-         "created_at": r.created_at.isoformat(), "withdrawn": r.withdrawn_at is not None}
+        {
+            "id": r.id,
+            "labels": r.labels,
+            "source": r.source,
+            "text": r.text,
+            "created_at": r.created_at.isoformat(),
+            "withdrawn": r.withdrawn_at is not None,
+        }
         for r in rows
     ]
     if as_json:
@@ -280,8 +290,9 @@ def feedback_list(
         t.add_column(col)
     for it in items:
         text = it["text"] if len(it["text"]) < 70 else it["text"][:67] + "..."
-        t.add_row(str(it["id"]), ", ".join(it["labels"]) + (" (withdrawn)" if it["withdrawn"] else ""),
-                  it["source"], text)
+        t.add_row(
+            str(it["id"]), ", ".join(it["labels"]) + (" (withdrawn)" if it["withdrawn"] else ""), it["source"], text
+        )
     out.print(t)
 
 
@@ -339,8 +350,11 @@ def serve(
     s: Settings = ctx.obj
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     # Workers are separate processes: they read their settings from the environment.
-    for key, value in {"DATABASE_URL": s.database_url, "CACHE_DIR": str(s.cache_dir),
-                       "ENCODERS": ",".join(s.encoders)}.items():
+    for key, value in {
+        "DATABASE_URL": s.database_url,
+        "CACHE_DIR": str(s.cache_dir),
+        "ENCODERS": ",".join(s.encoders),
+    }.items():
         os.environ[f"MATCHER_{key}"] = value
     uvicorn.run(
         "service.main:create_app",

@@ -98,9 +98,7 @@ def tune_rule(
     else:
         x_cal, y_cal = raw, y
     platt = LogisticRegression(C=1e4).fit(_logit(x_cal).reshape(-1, 1), y_cal.reshape(-1))
-    rule = DecisionRule(
-        slope=float(platt.coef_[0, 0]), intercept=float(platt.intercept_[0]), max_labels=max_labels
-    )
+    rule = DecisionRule(slope=float(platt.coef_[0, 0]), intercept=float(platt.intercept_[0]), max_labels=max_labels)
     probs = rule.calibrate(raw)
     order = np.argsort(-probs, axis=1, kind="stable")
     ranked = np.take_along_axis(probs, order, axis=1)
@@ -118,6 +116,7 @@ def tune_rule(
             for t in grid
         ]
     )
+
     def f1_at(second: float) -> float:
         r = DecisionRule(rule.slope, rule.intercept, accept, second, max_labels=max_labels)
         return float(np.mean([set_f1(r.decide(ranked[i], ids[i])[0], labels[i]) for i in range(len(labels))]))

@@ -106,9 +106,7 @@ class SentenceTransformerEncoder:
         if not texts:
             dim = getattr(model, "get_embedding_dimension", model.get_sentence_embedding_dimension)()
             return np.zeros((0, dim or 0), dtype=np.float32)
-        out = model.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
-        )
+        out = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False)
         return np.asarray(out, dtype=np.float32)
 
 

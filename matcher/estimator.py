@@ -136,7 +136,19 @@ class Matcher:
         )
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("encoders", "tfidf", "max_labels", "cache_dir", "C", "classifier", "classifier_alpha", "per_language")}
+        return {
+            k: getattr(self, k)
+            for k in (
+                "encoders",
+                "tfidf",
+                "max_labels",
+                "cache_dir",
+                "C",
+                "classifier",
+                "classifier_alpha",
+                "per_language",
+            )
+        }
 
     def set_params(self, **params: Any) -> Matcher:
         for key, value in params.items():

@@ -150,7 +150,9 @@ def plot_confusion(rep: Report, path: str | Path, *, title: str = "Routing confu
     for i in range(m.shape[0]):
         for j in range(m.shape[1]):
             if m[i, j]:
-                ax.text(j, i, str(m[i, j]), ha="center", va="center", color="white" if m[i, j] > m.max() / 2 else "black")
+                ax.text(
+                    j, i, str(m[i, j]), ha="center", va="center", color="white" if m[i, j] > m.max() / 2 else "black"
+                )
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -179,7 +181,9 @@ def reliability(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> 
     return out
 
 
-def top_confidence(profiles: Sequence[LabelledProfile], results: Sequence[MatchResult]) -> tuple[np.ndarray, np.ndarray]:
+def top_confidence(
+    profiles: Sequence[LabelledProfile], results: Sequence[MatchResult]
+) -> tuple[np.ndarray, np.ndarray]:
     """The best cluster's score and whether an officer accepts that cluster, for every profile.
 
     The score claims "the probability that this cluster is acceptable", so profiles that fit no
@@ -206,8 +210,13 @@ def plot_reliability(
     fig, ax = plt.subplots(figsize=(5, 5))
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
     ax.bar(
-        [p["low"] for p in points], [p["accuracy"] for p in points], width=1 / bins, align="edge",
-        alpha=0.6, edgecolor="black", label="accuracy in bin",
+        [p["low"] for p in points],
+        [p["accuracy"] for p in points],
+        width=1 / bins,
+        align="edge",
+        alpha=0.6,
+        edgecolor="black",
+        label="accuracy in bin",
     )
     ax.plot([p["confidence"] for p in points], [p["accuracy"] for p in points], "o-", color="C3", label="mean score")
     for p in points:

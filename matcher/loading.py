@@ -34,9 +34,7 @@ def effective_catalogue(settings: Settings, store: Store | None) -> Catalogue:
     return store.apply_edits(catalogue) if store is not None else catalogue
 
 
-def build_matcher(
-    settings: Settings, store: Store | None, *, encoders: list[Encoder] | None = None
-) -> Matcher:
+def build_matcher(settings: Settings, store: Store | None, *, encoders: list[Encoder] | None = None) -> Matcher:
     """The bundled train split plus the store's feedback as examples, dev for calibration.
 
     Pass already-loaded ``encoders`` to refit without loading the models again.

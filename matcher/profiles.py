@@ -46,9 +46,7 @@ def parse_profile(
     if lang is not None and not isinstance(lang, str):
         raise ProfileError(f"{where}: field 'lang' must be a string")
     pid = raw.get("id", default_id)
-    return LabelledProfile(
-        id=str(pid), text=text.strip(), labels=tuple(dict.fromkeys(labels)), lang=lang, split=split
-    )
+    return LabelledProfile(id=str(pid), text=text.strip(), labels=tuple(dict.fromkeys(labels)), lang=lang, split=split)
 
 
 def load_profiles(path: str | Path = PROFILES_PATH, *, known: Iterable[str] | None = None) -> list[LabelledProfile]:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def per_cluster(
-    sims: np.ndarray, owner: np.ndarray, n_clusters: int, *, top: int = 3
-) -> tuple[np.ndarray, np.ndarray]:
+def per_cluster(sims: np.ndarray, owner: np.ndarray, n_clusters: int, *, top: int = 3) -> tuple[np.ndarray, np.ndarray]:
     """Reduce a (n_queries, n_items) similarity matrix to per-cluster max and top-``top`` mean.
 
     ``owner[j]`` is the cluster index of item ``j``. Masked-out similarities are ``-inf``. A cluster

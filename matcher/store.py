@@ -119,8 +119,12 @@ class Store:
         with self.session() as s:
             rows = [
                 FeedbackRow(
-                    text=p.text, labels=list(p.labels), lang=p.lang, source=source,
-                    external_id=p.id or None, inquiry_id=inquiry_id,
+                    text=p.text,
+                    labels=list(p.labels),
+                    lang=p.lang,
+                    source=source,
+                    external_id=p.id or None,
+                    inquiry_id=inquiry_id,
                 )
                 for p in profiles
             ]

@@ -11,9 +11,7 @@ _PL_WORDS = frozenset(
     "naszych nasza nasz nasze oferujemy zajmujemy się ze lub także również który która które "
     "dzień dobry szukamy współpracy sp zo o".split()
 )
-_EN_WORDS = frozenset(
-    "the and of to in for with we our is are a an on as by from that this which us at".split()
-)
+_EN_WORDS = frozenset("the and of to in for with we our is are a an on as by from that this which us at".split())
 # A passage ends at . ! ? ; or a newline, or a bullet; the punctuation stays with its passage.
 _BOUNDARY = re.compile(r"(?<=[.!?;])\s+|\s*\n+\s*|\s+[•·–-]\s+(?=\S)")
 _WORD = re.compile(r"\w+", re.UNICODE)

@@ -111,8 +111,14 @@ class TriageWriter:
         else:
             top = line["ranking"][0]
             self._csv.writerow(
-                [line["id"], ";".join(line["decision"]), str(line["needs_review"]).lower(),
-                 top["cluster"], top["score"], json.dumps(line["ranking"])]
+                [
+                    line["id"],
+                    ";".join(line["decision"]),
+                    str(line["needs_review"]).lower(),
+                    top["cluster"],
+                    top["score"],
+                    json.dumps(line["ranking"]),
+                ]
             )
 
     def close(self) -> None:

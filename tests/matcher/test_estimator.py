@@ -15,8 +15,14 @@ from matcher.types import LabelledProfile
 def test_init_only_stores_arguments(hashing_encoder):
     m = Matcher([hashing_encoder], tfidf=False, max_labels=3, cache_dir=None, C=0.2)
     assert m.get_params() == {
-        "encoders": [hashing_encoder], "tfidf": False, "max_labels": 3, "cache_dir": None, "C": 0.2,
-        "classifier": True, "classifier_alpha": 0.3, "per_language": True,
+        "encoders": [hashing_encoder],
+        "tfidf": False,
+        "max_labels": 3,
+        "cache_dir": None,
+        "C": 0.2,
+        "classifier": True,
+        "classifier_alpha": 0.3,
+        "per_language": True,
     }
     assert not hasattr(m, "head_")
 

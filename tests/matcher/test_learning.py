@@ -21,8 +21,13 @@ def test_sample_per_cluster_takes_n_of_each(profiles, catalogue):
 
 def test_learning_curve_has_a_point_per_size_and_language(profiles, catalogue, hashing_encoder):
     curve = learning_curve(
-        catalogue, by_split(profiles, "train"), by_split(profiles, "dev"), by_split(profiles, "test")[:40],
-        sizes=(0, 5), encoders=[hashing_encoder], seeds=(0,),
+        catalogue,
+        by_split(profiles, "train"),
+        by_split(profiles, "dev"),
+        by_split(profiles, "test")[:40],
+        sizes=(0, 5),
+        encoders=[hashing_encoder],
+        seeds=(0,),
     )
     assert [(p.per_cluster, p.lang) for p in curve] == [(n, lang) for n in (0, 5) for lang in ("all", "en", "pl")]
     assert all(0 <= p.scores.routing <= 1 for p in curve)
