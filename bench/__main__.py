@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from bench import encode, library, report, service, triage
     from bench.common import RESULTS, loadavg, wait_for_quiet
+    from bench.floor import Floor
     from bench.machine import describe
 
     def log(msg: str) -> None:
@@ -52,11 +53,20 @@ def main(argv: list[str] | None = None) -> int:
         "machine": describe(),
         "loadavg": {},
     }
+    floors: list[Floor] = []
+
+    def floor() -> Floor:  # the default models, loaded once in this process, for bracketed floors
+        if not floors:
+            floors.append(Floor())
+        return floors[0]
+
     runners = {
-        "encode": lambda: encode.run(args.quick, log),
+        "encode": lambda: encode.run(args.quick, log, floor=floor()),
         "library": lambda: library.run(args.quick, log),
-        "triage": lambda: triage.run(args.quick, log, n=args.triage_n),
-        "service": lambda: service.run(args.quick, log, seconds=args.service_seconds, workers=args.workers),
+        "triage": lambda: triage.run(args.quick, log, n=args.triage_n, floor=floor()),
+        "service": lambda: service.run(
+            args.quick, log, seconds=args.service_seconds, workers=args.workers, floor=floor()
+        ),
     }
     for part in PARTS:
         if part not in parts:

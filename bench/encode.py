@@ -63,9 +63,12 @@ def batch_rounds(encoders: list[Any], texts: list[str], batch: int, rounds: int)
     return out
 
 
-def run(quick: bool = False, log: Any = print) -> dict[str, Any]:
+def run(quick: bool = False, log: Any = print, floor: Any = None) -> dict[str, Any]:
     text = reference_text()
-    encoders, load_s = load_default_encoders()
+    if floor is not None:
+        encoders, load_s = floor.encoders, floor.load_s
+    else:
+        encoders, load_s = load_default_encoders()
     names = [e.name for e in encoders]
     log(f"  encoders: {', '.join(names)} (loaded in {', '.join(f'{v:.1f}' for v in load_s.values())} s)")
     n_single = 10 if quick else 40
@@ -110,41 +113,81 @@ def what_if(encoders: list[Any], text: str, texts: list[str], log: Any = print) 
     eight = [text] * 8
     for enc in encoders:
         enc.encode(eight)
-    b8 = {enc.name: [] for enc in encoders}
-    for _ in range(8):
+    b8: dict[str, list[float]] = {enc.name: [] for enc in encoders}
+    s1: dict[str, list[float]] = {enc.name: [] for enc in encoders}
+    for _ in range(10):
         for enc in encoders:
             t0 = time.perf_counter()
             enc.encode(eight)
             b8[enc.name].append((time.perf_counter() - t0) / 8)
+            t0 = time.perf_counter()
+            enc.encode([text])
+            s1[enc.name].append(time.perf_counter() - t0)
     out["batch8_same_length_ms_per_profile"] = {k: summary(v, 1000) for k, v in b8.items()}
-    # one thread per model
+    out["batch8_paired_single_ms"] = {k: summary(v, 1000) for k, v in s1.items()}
+    # one thread per model, interleaved round by round with the default setting
     try:
         import torch
     except ImportError:  # pragma: no cover
         return out
-    one = []
+    one: dict[str, Any] = {}
     for enc in encoders:
         if isinstance(enc, UseEncoder):
             u = UseEncoder(threads=1)
             u.encode(["warm-up"])
-            u.name = enc.name
-            one.append(u)
+            one[enc.name] = u
         else:
-            one.append(enc)  # same object: torch's thread count is process-wide
-    torch.set_num_threads(1)
+            one[enc.name] = enc  # same object: torch's thread count is process-wide
+    default_s: dict[str, list[float]] = {enc.name: [] for enc in encoders}
+    one_s: dict[str, list[float]] = {enc.name: [] for enc in encoders}
+    b_default: list[float] = []
+    b_one: list[float] = []
     try:
-        single = single_rounds(one, text, 30)
-        batch = batch_rounds(one, texts, 64, 5)
+        for r in range(30):
+            for enc in encoders:
+                torch.set_num_threads(cores)
+                t0 = time.perf_counter()
+                enc.encode([text])
+                default_s[enc.name].append(time.perf_counter() - t0)
+                torch.set_num_threads(1)
+                t0 = time.perf_counter()
+                one[enc.name].encode([text])
+                one_s[enc.name].append(time.perf_counter() - t0)
+            if r < 4:
+                chunk = texts[r * 64 : (r + 1) * 64]
+                torch.set_num_threads(cores)
+                t0 = time.perf_counter()
+                for enc in encoders:
+                    enc.encode(chunk)
+                b_default.append(time.perf_counter() - t0)
+                torch.set_num_threads(1)
+                t0 = time.perf_counter()
+                for enc in encoders:
+                    one[enc.name].encode(chunk)
+                b_one.append(time.perf_counter() - t0)
     finally:
         torch.set_num_threads(cores)
+    n = len(default_s[encoders[0].name])
+    single = dict(one_s)
+    single["sum"] = [sum(one_s[k][i] for k in one_s) for i in range(n)]
+    paired_default = dict(default_s)
+    paired_default["sum"] = [sum(default_s[k][i] for k in default_s) for i in range(n)]
+    batch = {"sum": b_one}
     out["one_thread"] = {
         "single_ms": {k: summary(v, 1000) for k, v in single.items()},
+        "paired_default_single_ms": {k: summary(v, 1000) for k, v in paired_default.items()},
         "batch64_profiles_per_s": {k: 64 / summary(v)["median"] for k, v in batch.items()},
+        "paired_default_batch64_profiles_per_s": 64 / summary(b_default)["median"],
     }
     log(
-        f"  what-if: 1 thread per model: one profile {out['one_thread']['single_ms']['sum']['median']:.1f} ms, "
-        f"batch 64 {out['one_thread']['batch64_profiles_per_s']['sum']:.0f}/s; "
+        f"  what-if: 1 thread per model: one profile {out['one_thread']['single_ms']['sum']['median']:.1f} ms "
+        f"(default, paired: {out['one_thread']['paired_default_single_ms']['sum']['median']:.1f} ms), "
+        f"batch 64 {out['one_thread']['batch64_profiles_per_s']['sum']:.0f}/s "
+        f"(default, paired: {out['one_thread']['paired_default_batch64_profiles_per_s']:.0f}/s); "
         "batch of 8 like profiles: "
-        + ", ".join(f"{k} {v['median']:.1f} ms/profile" for k, v in out["batch8_same_length_ms_per_profile"].items())
+        + ", ".join(
+            f"{k} {v['median']:.1f} ms/profile (single, paired: {out['batch8_paired_single_ms'][k]['median']:.1f} ms)"
+            for k, v in out["batch8_same_length_ms_per_profile"].items()
+        )
     )
     return out

@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from bench.common import ROOT, children, env_for_child, free_port, proc_status_kib, reference_text
+from bench.common import ROOT, children, env_for_child, free_port, proc_status_kib, reference_text, summary
 from bench.load import run_load
 
 MATCHER = ROOT / ".venv" / "bin" / "matcher"
@@ -119,6 +119,7 @@ def run(
     seconds: float | None = None,
     workers: int = 1,
     levels: tuple[int, ...] = (1, 10, 50),
+    floor: Any = None,
 ) -> dict[str, Any]:
     seconds = seconds or (3.0 if quick else 10.0)
     text = reference_text()
@@ -159,10 +160,16 @@ def run(
             for clients in levels:
                 # 50 clients need longer than one round of requests to give percentiles any meaning
                 secs = seconds if quick or clients < 50 else max(seconds, 30.0)
+                bracket = floor is not None and clients == 1
+                floor_s = floor.single(15) if bracket else []  # the raw floor, right before...
                 cpu0 = s2.cpu_s()
                 r = asyncio.run(run_load(s2.url, clients=clients, seconds=secs, texts=[text], warmup=0))
                 r["server_cpu_s"] = s2.cpu_s() - cpu0
                 r["server_cpu_ms_per_request"] = 1000 * r["server_cpu_s"] / max(1, r["count"])
+                if bracket:
+                    floor_s += floor.single(15)  # ...and right after (the server idle meanwhile)
+                    r["bracketed_floor_single_ms"] = summary(floor_s, 1000)
+                    log(f"  bracketed raw floor, one profile: {r['bracketed_floor_single_ms']['median']:.1f} ms")
                 res["load"][str(clients)] = r
                 lat = r["latency_ms"]
                 log(

@@ -43,7 +43,9 @@ def _run(input_path: Path, output: Path, env: dict[str, str]) -> float:
     return dt
 
 
-def run(quick: bool = False, log: Any = print, n: int | None = None, repeat: int | None = None) -> dict[str, Any]:
+def run(
+    quick: bool = False, log: Any = print, n: int | None = None, repeat: int | None = None, floor: Any = None
+) -> dict[str, Any]:
     n = n or (200 if quick else 1000)
     repeat = repeat or (1 if quick else 2)
     with tempfile.TemporaryDirectory(prefix="bench-triage-") as tmp:
@@ -53,11 +55,15 @@ def run(quick: bool = False, log: Any = print, n: int | None = None, repeat: int
         write_input(one, 1)
         write_input(many, n)
         _run(one, d / "warm.jsonl", env)  # creates the database; warms the page cache
-        t1, tn = [], []
+        t1, tn, floor_s = [], [], []
         for r in range(repeat):
+            if floor is not None:  # the raw batched floor, right beside each round
+                floor_s.extend(floor.batch(64, 3))
             t1.append(_run(one, d / "out1.jsonl", env))
             tn.append(_run(many, d / "outn.jsonl", env))
             log(f"  round {r + 1}: 1 profile {t1[-1]:.1f} s, {n} profiles {tn[-1]:.1f} s")
+        if floor is not None:
+            floor_s.extend(floor.batch(64, 3))
         lines = sum(1 for _ in (d / "outn.jsonl").open(encoding="utf-8"))
     routing = statistics.median(tn) - statistics.median(t1)
     res = {
@@ -69,8 +75,12 @@ def run(quick: bool = False, log: Any = print, n: int | None = None, repeat: int
         "startup_s": statistics.median(t1),
         "routing_s": routing,
         "profiles_per_s": (n - 1) / routing if routing > 0 else float("nan"),
+        "bracketed_floor_batch64_s": floor_s,
+        "bracketed_floor_profiles_per_s": 64 / statistics.median(floor_s) if floor_s else None,
         "method": "median wall time on N lines minus median on 1 line (same process start, imports, model "
         "load and fit); throughput = (N-1) / difference",
     }
     log(f"  start-up {res['startup_s']:.1f} s; routing {routing:.1f} s -> {res['profiles_per_s']:.1f} profiles/s")
+    if floor_s:
+        log(f"  bracketed raw floor, batch 64: {res['bracketed_floor_profiles_per_s']:.1f} profiles/s")
     return res
