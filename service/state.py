@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from matcher.catalogue import Catalogue, CatalogueError, Cluster, cluster_from_dict
 from matcher.config import NO_FIT
-from matcher.encoders import Encoder
+from matcher.encoders import Encoder, load_encoder, warm_up
 from matcher.estimator import Matcher
 from matcher.loading import build_matcher
 from matcher.settings import Settings
@@ -59,8 +59,20 @@ class Conflict(ValueError):
 
 def fit_matcher(settings: Settings, store: Store, encoders: Sequence[Encoder] | None = None) -> Matcher:
     """The default factory: :func:`matcher.loading.build_matcher` (the catalogue edits and feedback of
-    the store; a restart with nothing changed reuses the fitted matcher cached on disk)."""
-    return build_matcher(settings, store, encoders=list(encoders) if encoders else None)
+    the store; a restart with nothing changed reuses the fitted matcher cached on disk).
+
+    On the first load the models load in a background thread while the matcher is fitted (or read
+    from its cache), so start-up pays for the slower of the two, not for both.
+    """
+    if encoders:
+        return build_matcher(settings, store, encoders=list(encoders))
+    models = [load_encoder(name) for name in settings.encoders]
+    loading = threading.Thread(target=warm_up, args=(models,), name="models-load", daemon=True)
+    loading.start()
+    try:
+        return build_matcher(settings, store, encoders=models)
+    finally:
+        loading.join()
 
 
 @dataclass(frozen=True, slots=True)
