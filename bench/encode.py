@@ -43,6 +43,21 @@ def single_rounds(encoders: list[Any], text: str, rounds: int, warm: int = 5) ->
     return out
 
 
+def isolated(encoders: list[Any], text: str, n: int = 30) -> dict[str, list[float]]:
+    """Each encoder alone, ``n`` calls back to back (no other model's threads in between)."""
+    out: dict[str, list[float]] = {}
+    for enc in encoders:
+        for _ in range(3):
+            enc.encode([text])
+        xs = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            enc.encode([text])
+            xs.append(time.perf_counter() - t0)
+        out[enc.name] = xs
+    return out
+
+
 def batch_rounds(encoders: list[Any], texts: list[str], batch: int, rounds: int) -> dict[str, list[float]]:
     """Per-encoder seconds per batch of ``batch`` texts, each round a different slice of ``texts``."""
     out: dict[str, list[float]] = {enc.name: [] for enc in encoders}
@@ -73,7 +88,17 @@ def run(quick: bool = False, log: Any = print, floor: Any = None) -> dict[str, A
     log(f"  encoders: {', '.join(names)} (loaded in {', '.join(f'{v:.1f}' for v in load_s.values())} s)")
     n_single = 10 if quick else 40
     single = single_rounds(encoders, text, n_single)
+    iso = isolated(encoders, text, 10 if quick else 30)
+    iso_ms = {k: summary(v, 1000) for k, v in iso.items()}
+    iso_ms["sum"] = {
+        "median": sum(v["median"] for v in iso_ms.values()),
+        "p10": float("nan"),
+        "p90": float("nan"),
+        "min": float("nan"),
+        "n": len(iso),
+    }
     res: dict[str, Any] = {
+        "isolated_single_ms": iso_ms,
         "encoders": names,
         "reference_words": len(text.split()),
         "load_s": load_s,
@@ -89,6 +114,10 @@ def run(quick: bool = False, log: Any = print, floor: Any = None) -> dict[str, A
         }
     if not quick:
         res["what_if"] = what_if(encoders, text, texts, log)
+    log(
+        "  isolated (each model alone, back to back): "
+        + ", ".join(f"{k} {v['median']:.1f} ms" for k, v in iso_ms.items())
+    )
     for k in [*names, "sum"]:
         log(
             f"  {k:>22}: one profile {res['single_ms'][k]['median']:.1f} ms; "
