@@ -23,6 +23,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -143,12 +144,13 @@ async def wait_ready(url: str, timeout: float = 120.0) -> float:
             await asyncio.sleep(0.05)
 
 
-def to_markdown(r: dict[str, Any], machine: str = "") -> str:
+def to_markdown(r: dict[str, Any]) -> str:
     lat = r["latency_ms"]
     lines = [
         f"# Load: {r['clients']} clients x {r['seconds']:g} s against POST /v1/match",
         "",
-        f"{machine}".strip(),
+        f"Run {r.get('started_at', '?')} against {r['url']}; load average before {r.get('loadavg_before', '?')}, "
+        f"after {r.get('loadavg_after', '?')} (2 cores shared with other processes; the client runs on them too).",
         "",
         "| figure | value | unit |",
         "|---|---:|---|",
@@ -162,10 +164,11 @@ def to_markdown(r: dict[str, Any], machine: str = "") -> str:
         f"| latency max | {lat['max']:.1f} | ms |",
         "",
         f"Texts: {r['distinct_texts']} distinct profiles, cycled. Status codes: {r['status_counts']}. "
-        f"Errors by kind: {r['errors_by_kind'] or 'none'}.",
+        f"Errors by kind: {r['errors_by_kind'] or 'none'}. Elapsed {r['elapsed_s']} s (requests in flight at "
+        "the deadline are awaited).",
         "",
     ]
-    return "\n".join(line for line in lines if line is not None)
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -187,8 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.wait_ready:
         asyncio.run(wait_ready(args.url, args.wait_ready))
     texts = [args.text] if args.text else None
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    before = round(os.getloadavg()[0], 2)
     r = asyncio.run(run_load(args.url, clients=args.clients, seconds=args.seconds, texts=texts, top_k=args.top_k))
-    r["loadavg_after"] = os.getloadavg()[0]
+    r["started_at"], r["loadavg_before"] = started, before
+    r["loadavg_after"] = round(os.getloadavg()[0], 2)
     out = args.out or RESULTS / f"load-{args.clients}x{args.seconds:g}s.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(r, indent=2) + "\n", encoding="utf-8")
