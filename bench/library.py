@@ -48,7 +48,10 @@ def stage_breakdown(m: Any, text: str, rounds: int) -> dict[str, Any]:
         t4 = time.perf_counter()
         from matcher.explain import explain_clusters
 
-        explain_clusters(m, text, [m.classes_[0]])
+        try:  # the current signature reuses the text's embedding by the first encoder
+            explain_clusters(m, text, [m.classes_[int(probs[0].argmax())]], whole=emb[0][0])
+        except TypeError:
+            explain_clusters(m, text, [m.classes_[int(probs[0].argmax())]])
         t5 = time.perf_counter()
         for k, dt in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
             stages[k].append(dt)
