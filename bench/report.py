@@ -275,6 +275,8 @@ def markdown(res: dict[str, Any]) -> str:
                 r["server_cpu_ms_per_request"],
                 "CPU-ms",
             )
+        if "healthz_ms" in svc:
+            row("4", "GET /healthz, one client (the HTTP floor)", svc["healthz_ms"], "ms")
         if "memory" in svc:
             row("5", "service peak RSS (VmHWM, process + children) after the load", svc["memory"]["hwm_mib"], "MiB", 0)
             row("5", "service RSS right after /readyz", svc["memory_after_start_mib"]["rss_mib"], "MiB", 0)

@@ -177,6 +177,15 @@ def run(
                     f"{r['throughput_rps']:.1f} req/s, p50 {lat['p50']:.0f} ms, p99 {lat['p99']:.0f} ms, "
                     f"server CPU {r['server_cpu_ms_per_request']:.0f} ms/request"
                 )
+            # the HTTP floor: the same client and server, an endpoint that does nothing
+            hz = []
+            with httpx.Client(timeout=30.0) as client:
+                for _ in range(60):
+                    t0 = time.perf_counter()
+                    client.get(s2.url + "/healthz")
+                    hz.append(time.perf_counter() - t0)
+            res["healthz_ms"] = summary(hz[10:], 1000)
+            log(f"  GET /healthz, one client: p50 {res['healthz_ms']['median']:.1f} ms (the HTTP floor)")
             res["memory"] = s2.memory_mib()
             log(f"  peak memory (VmHWM, process + children): {res['memory']['hwm_mib']:.0f} MiB")
         finally:
