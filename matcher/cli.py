@@ -174,11 +174,9 @@ def triage(
                 for row, result in zip(chunk, results, strict=True):
                     writer.write(triage_line(row.id or "", result))
                 progress.advance(task, len(chunk))
-    review = 0
     for r in bad:
         err.print(f"[red]{input}, row {r.number}:[/] {r.error} (skipped)", highlight=False)
     err.print(f"wrote {len(good)} routed profiles to {output}" + (f"; {len(bad)} bad rows skipped" if bad else ""))
-    del review
     if bad:
         raise typer.Exit(1)
 
