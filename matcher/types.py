@@ -66,10 +66,6 @@ class MatchResult:
     review_reason: str | None = None
     provenance: dict[str, object] = field(default_factory=dict, compare=False)
 
-    @property
-    def top(self) -> Match:
-        return self.ranking[0]
-
 
 @dataclass(frozen=True, slots=True)
 class LabelledProfile:
