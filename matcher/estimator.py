@@ -168,7 +168,7 @@ class Matcher:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         if hasattr(self, "head_"):
-            self.bind_encoders([load_encoder(name) for name in self.encoders])
+            self.bind_encoders([load_encoder(name, cache_dir=self.cache_dir) for name in self.encoders])
 
     def bind_encoders(self, encoders: Sequence[Encoder]) -> Matcher:
         """Attach loaded models to an unpickled matcher (same names, same order). Returns ``self``."""
@@ -207,7 +207,7 @@ class Matcher:
             raise ValueError(f"max_labels must be >= 1, got {self.max_labels}")
         self.catalogue_ = catalogue
         self.classes_ = catalogue.ids
-        self.encoders_ = [load_encoder(e) if isinstance(e, str) else e for e in self.encoders]
+        self.encoders_ = [load_encoder(e, cache_dir=self.cache_dir) if isinstance(e, str) else e for e in self.encoders]
         self._cache = EmbeddingCache.shared(self.cache_dir)
         self._index_catalogue(catalogue)
 

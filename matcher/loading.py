@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def load_encoders(settings: Settings) -> list[Encoder]:
+    """The configured models (not loaded yet: each loads on first use or by :func:`warm_up`)."""
+    return [load_encoder(name, backend=settings.backend, cache_dir=settings.cache_dir) for name in settings.encoders]
+
+
 def effective_catalogue(settings: Settings, store: Store | None) -> Catalogue:
     catalogue = load_catalogue(settings.catalogue_path)
     return store.apply_edits(catalogue) if store is not None else catalogue
@@ -39,7 +44,7 @@ def build_matcher(settings: Settings, store: Store | None, *, encoders: list[Enc
 
     Pass already-loaded ``encoders`` to refit without loading the models again.
     """
-    encs = encoders or [load_encoder(name) for name in settings.encoders]
+    encs = encoders or load_encoders(settings)
     feedback = store.feedback_profiles() if store is not None else []
     catalogue = effective_catalogue(settings, store)
     path = _fitted_path(settings, catalogue, feedback, encs)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     encoders: Annotated[tuple[str, ...], NoDecode] = Field(
         default=DEFAULT_ENCODERS,
         description="Comma-separated encoders: 'use-multilingual-v3', and any sentence-transformers name or path.",
+    )
+    backend: Literal["onnx", "onnx-int8", "torch"] = Field(
+        default="onnx",
+        description=(
+            "How sentence-transformers models run: 'onnx' (ONNX Runtime, same embeddings as torch, no torch"
+            " import at start; exported once into the cache), 'onnx-int8' (quantised: faster, embeddings"
+            " at cosine ~0.99) or 'torch'."
+        ),
     )
     catalogue_path: Path = CATALOGUE_PATH
     profiles_path: Path = PROFILES_PATH

@@ -22,9 +22,9 @@ from sqlalchemy import select
 
 from matcher.catalogue import Catalogue, CatalogueError, Cluster, cluster_from_dict
 from matcher.config import NO_FIT
-from matcher.encoders import Encoder, load_encoder, warm_up
+from matcher.encoders import Encoder, warm_up
 from matcher.estimator import Matcher
-from matcher.loading import build_matcher
+from matcher.loading import build_matcher, load_encoders
 from matcher.settings import Settings
 from matcher.store import FeedbackRow, InquiryRow, NotFound, Store
 from matcher.text import detect_lang
@@ -66,7 +66,7 @@ def fit_matcher(settings: Settings, store: Store, encoders: Sequence[Encoder] | 
     """
     if encoders:
         return build_matcher(settings, store, encoders=list(encoders))
-    models = [load_encoder(name) for name in settings.encoders]
+    models = load_encoders(settings)
     loading = threading.Thread(target=warm_up, args=(models,), name="models-load", daemon=True)
     loading.start()
     try:

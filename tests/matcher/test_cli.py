@@ -21,7 +21,7 @@ def env(tmp_path, monkeypatch, hashing_encoder):
     """A private store and cache, and the hashing encoder instead of the real models."""
     monkeypatch.setenv("MATCHER_DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
     monkeypatch.setenv("MATCHER_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(matcher.loading, "load_encoder", lambda name: hashing_encoder)
+    monkeypatch.setattr(matcher.loading, "load_encoders", lambda settings: [hashing_encoder])
     get_settings.cache_clear()
     yield tmp_path
     get_settings.cache_clear()
@@ -178,3 +178,9 @@ def test_feedback_changes_the_next_match(env):
     after = json.loads(run("match", text, "--json").stdout)["matches"][0]
     assert before["cluster"] != "biochem"
     assert after["cluster"] == "biochem"
+
+
+def test_an_unknown_backend_is_one_line_and_exit_2(env):
+    result = run("--backend", "tensorrt", "clusters")
+    assert result.exit_code == 2
+    assert "invalid option" in result.stderr and "backend" in result.stderr and "Traceback" not in result.output
