@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from matcher.config import CACHE_DIR
-
 from matcher.encoders import (
     Encoder,
     OnnxEncoder,

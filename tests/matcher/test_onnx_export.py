@@ -16,9 +16,10 @@ BUNDLED = Path(resolve_model("all-MiniLM-L6-v2"))
 
 def test_the_bundled_minilm_qualifies_and_truncates_like_sentence_transformers():
     assert onnx_export.onnx_compatible(BUNDLED)
-    assert onnx_export.max_seq_length(BUNDLED) == json.loads((BUNDLED / "sentence_bert_config.json").read_text())[
-        "max_seq_length"
-    ]
+    assert (
+        onnx_export.max_seq_length(BUNDLED)
+        == json.loads((BUNDLED / "sentence_bert_config.json").read_text())["max_seq_length"]
+    )
 
 
 def _copy_without_weights(tmp_path: Path) -> Path:
