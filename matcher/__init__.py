@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from matcher.catalogue import Catalogue, CatalogueError, Cluster, load_catalogue  # noqa: E402
 from matcher.estimator import Matcher  # noqa: E402

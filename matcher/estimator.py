@@ -23,6 +23,7 @@ from matcher.classifier import EmbeddingClassifier, out_of_fold_scores
 from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, NO_FIT, PROFILES_PATH
 from matcher.decision import DecisionRule, tune_rule
 from matcher.encoders import Encoder, load_encoder
+from matcher.explain import _stems, explain_clusters, passages_to_embed
 from matcher.profiles import by_split, load_profiles
 from matcher.similarity import per_cluster, relative
 from matcher.text import detect_lang
@@ -295,6 +296,8 @@ class Matcher:
         self._nofit_tfidf = (
             self.tfidf_.transform(none_texts) if none_texts else sparse.csr_matrix((0, len(self.tfidf_.vocabulary_)))
         )
+        # The three pools side by side, transposed once here rather than on every query.
+        self._pools_tfidf_t = sparse.vstack([self._protos_tfidf, self._examples_tfidf, self._nofit_tfidf]).T.tocsr()
 
     def _label_matrix(self, profiles: Sequence[LabelledProfile]) -> np.ndarray:
         return np.array([[lab in p.labels for lab in (*self.classes_, NO_FIT)] for p in profiles], dtype=int)
@@ -347,8 +350,11 @@ class Matcher:
     def _embed_cached(self, texts: list[str]) -> list[np.ndarray]:
         return [self._cache.encode(e, texts) for e in self.encoders_]
 
-    def _embed(self, texts: list[str]) -> list[np.ndarray]:
-        return [e.encode(texts) for e in self.encoders_]
+    def _embed(self, texts: list[str], extra: Sequence[str] = ()) -> tuple[list[np.ndarray], np.ndarray]:
+        """``texts`` by every encoder, plus ``extra`` (passages to explain) by the first, in its same call."""
+        out = [self.encoders_[0].encode([*texts, *extra]), *(e.encode(texts) for e in self.encoders_[1:])]
+        n = len(texts)
+        return [out[0][:n], *out[1:]], out[0][n:]
 
     def _features(
         self,
@@ -363,20 +369,15 @@ class Matcher:
         ``learned`` overrides the classifier's probabilities (out-of-fold ones while fitting).
         """
         k = len(self.classes_)
-        q_emb = embedded if embedded is not None else self._embed(texts)
+        q_emb = embedded if embedded is not None else self._embed(texts)[0]
         sims: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [
             (q @ p.T, q @ e.T, q @ z.T)
             for q, p, e, z in zip(q_emb, self._protos.emb, self._examples.emb, self._nofit.emb, strict=True)
         ]
         if self.tfidf:
-            qt = self.tfidf_.transform(texts)
-            sims.append(
-                (
-                    (qt @ self._protos_tfidf.T).toarray(),
-                    (qt @ self._examples_tfidf.T).toarray(),
-                    (qt @ self._nofit_tfidf.T).toarray(),
-                )
-            )
+            pools = (self.tfidf_.transform(texts) @ self._pools_tfidf_t).toarray()
+            a, b = len(self._protos.texts), len(self._protos.texts) + len(self._examples.texts)
+            sims.append((pools[:, :a], pools[:, a:b], pools[:, b:]))
         if leave_out:  # a text never counts as evidence for itself
             proto_same = np.array([[t == p for p in self._protos.texts] for t in texts], dtype=bool)
             ex_same = np.array([[t == p for p in self._examples.texts] for t in texts], dtype=bool)
@@ -418,7 +419,7 @@ class Matcher:
         for lang in np.unique(langs):
             rows = langs == lang
             head = self.language_heads_.get(str(lang), self.head_)
-            out[rows] = head.predict_proba(X[rows].reshape(-1, f))[:, 1].reshape(-1, k)
+            out[rows] = _head_proba(head, X[rows].reshape(-1, f)).reshape(-1, k)
         return out
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
@@ -450,14 +451,24 @@ class Matcher:
         out: list[MatchResult] = []
         for start in range(0, len(texts), batch_size):
             chunk = texts[start : start + batch_size]
-            embedded = self._embed(chunk)
+            passages = [[p.text for p in passages_to_embed(t)] if explain else [] for t in chunk]
+            embedded, parts = self._embed(chunk, [p for ps in passages for p in ps])
+            ends = np.cumsum([len(ps) for ps in passages])
             probs = self.rule_.calibrate(self._raw_scores(chunk, embedded))
             for i, text in enumerate(chunk):
-                out.append(self._result(text, probs[i], top_k=top_k, explain=explain, whole=embedded[0][i]))
+                whole, own = embedded[0][i], parts[ends[i] - len(passages[i]) : ends[i]]
+                out.append(self._result(text, probs[i], top_k=top_k, explain=explain, whole=whole, parts=own))
         return out
 
     def _result(
-        self, text: str, probs: np.ndarray, *, top_k: int | None, explain: bool, whole: np.ndarray | None = None
+        self,
+        text: str,
+        probs: np.ndarray,
+        *,
+        top_k: int | None,
+        explain: bool,
+        whole: np.ndarray | None = None,
+        parts: np.ndarray | None = None,
     ) -> MatchResult:
         order = np.argsort(-probs, kind="stable")
         decision, review, reason = self.rule_.decide(probs[order], [self.classes_[i] for i in order])
@@ -465,10 +476,8 @@ class Matcher:
         n_explained = top_k if top_k is not None else max(len(decision), 1)
         explanations = {}
         if explain:
-            from matcher.explain import explain_clusters
-
             wanted = [self.classes_[i] for i in order[:n_explained]]
-            explanations = explain_clusters(self, text, wanted, whole=whole)
+            explanations = explain_clusters(self, text, wanted, whole=whole, parts=parts)
         ranking = tuple(
             Match(
                 cluster=self.classes_[i],
@@ -489,10 +498,16 @@ class Matcher:
         )
 
 
+def _head_proba(head: Pipeline, X: np.ndarray) -> np.ndarray:
+    """``head.predict_proba(X)[:, 1]`` in plain numpy: the same numbers without scikit-learn's
+    per-call input checks, which cost more than the arithmetic for one profile."""
+    scaler, logistic = head[0], head[-1]
+    z = ((X - scaler.mean_) / scaler.scale_) @ logistic.coef_[0] + logistic.intercept_[0]
+    return 1.0 / (1.0 + np.exp(-z))
+
+
 def _generic_stems(catalogue: Catalogue) -> set[str]:
     """Word stems that occur in the terms of more than one cluster ('industry', 'systems'...)."""
-    from matcher.explain import _stems
-
     seen: dict[str, set[str]] = {}
     for cluster in catalogue:
         for term in cluster.term_list():

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from matcher.similarity import per_cluster
-from matcher.text import split_passages
+from matcher.text import Passage, split_passages
 from matcher.types import Evidence, Explanation
 
 if TYPE_CHECKING:
@@ -26,25 +26,39 @@ def _stems(text: str) -> set[str]:
     return {w[:6] for w in _WORD.findall(text.lower())}
 
 
+def passages_to_embed(text: str) -> list[Passage]:
+    """The passages an explanation of ``text`` needs embedded: none when the text is one passage."""
+    passages = split_passages(text)
+    return [] if len(passages) == 1 and passages[0].text == text.strip() else passages
+
+
 def explain_clusters(
-    matcher: Matcher, text: str, cluster_ids: Sequence[str], *, whole: np.ndarray | None = None
+    matcher: Matcher,
+    text: str,
+    cluster_ids: Sequence[str],
+    *,
+    whole: np.ndarray | None = None,
+    parts: np.ndarray | None = None,
 ) -> dict[str, Explanation]:
     """Explanations for ``cluster_ids``.
 
-    ``whole`` is the text's embedding by the first encoder when the caller has it; the passages
-    then cost one batch through that encoder, and nothing when the text is a single passage.
+    ``whole`` is the text's embedding by the first encoder and ``parts`` that of
+    :func:`passages_to_embed` when the caller has them (the matcher embeds them with the text,
+    in the same call); whatever is missing is embedded here.
     """
-    passages = split_passages(text) or []
+    passages = split_passages(text)
     if not passages:
         return {cid: Explanation((), ()) for cid in cluster_ids}
     encoder = matcher.encoders_[0]
-    single = len(passages) == 1 and passages[0].text == text.strip()
+    single = not passages_to_embed(text)
     if whole is None:
         emb = encoder.encode([text] if single else [text] + [p.text for p in passages])
         whole = emb[0]
         parts = emb[:1] if single else emb[1:]
-    else:
-        parts = whole[None, :] if single else encoder.encode([p.text for p in passages])
+    elif single:
+        parts = np.asarray(whole)[None, :]
+    elif parts is None or len(parts) != len(passages):
+        parts = encoder.encode([p.text for p in passages])
     whole = np.asarray(whole).reshape(1, -1)
     k = len(matcher.classes_)
     protos, examples = matcher._protos, matcher._examples

@@ -14,21 +14,27 @@ def per_cluster(sims: np.ndarray, owner: np.ndarray, n_clusters: int, *, top: in
     Returns:
         Two arrays of shape (n_queries, n_clusters).
     """
-    n = sims.shape[0]
-    best = np.full((n, n_clusters), np.nan, dtype=np.float32)
-    mean_top = np.full((n, n_clusters), np.nan, dtype=np.float32)
-    for c in range(n_clusters):
-        cols = sims[:, owner == c]
-        if cols.shape[1] == 0:
-            continue
-        k = min(top, cols.shape[1])
-        part = -np.sort(-cols, axis=1)[:, :k]
-        finite = np.isfinite(part)
-        with np.errstate(invalid="ignore"):
-            best[:, c] = np.where(finite[:, 0], part[:, 0], np.nan)
-            counts = finite.sum(axis=1)
-            totals = np.where(finite, part, 0.0).sum(axis=1)
-            mean_top[:, c] = np.where(counts > 0, totals / np.maximum(counts, 1), np.nan)
+    n, m = sims.shape
+    owner = np.asarray(owner, dtype=int)
+    counts = np.bincount(owner, minlength=n_clusters)[:n_clusters] if m else np.zeros(n_clusters, dtype=int)
+    width = max(int(counts.max(initial=0)), 1)
+    # Lay the items out as (cluster, slot); empty slots point at an extra all -inf column.
+    by_owner = np.argsort(owner, kind="stable")
+    keep = owner[by_owner] < n_clusters
+    by_owner = by_owner[keep]
+    first_slot = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    slots = np.full((n_clusters, width), m)
+    slots[owner[by_owner], np.arange(by_owner.size) - first_slot[owner[by_owner]]] = by_owner
+    padded = np.concatenate([sims.astype(np.float32, copy=False), np.full((n, 1), -np.inf, np.float32)], axis=1)
+    grouped = padded[:, slots]  # (n, n_clusters, width)
+    t = min(top, width)
+    largest = -np.partition(-grouped, t - 1, axis=2)[..., :t] if t < width else grouped
+    finite = np.isfinite(largest)
+    found = finite.sum(axis=2)
+    with np.errstate(invalid="ignore"):
+        best = np.where(found > 0, grouped.max(axis=2), np.nan).astype(np.float32)
+        totals = np.where(finite, largest, 0.0).sum(axis=2)
+        mean_top = np.where(found > 0, totals / np.maximum(found, 1), np.nan).astype(np.float32)
     return best, mean_top
 
 

@@ -14,6 +14,7 @@ from matcher.encoders import (
     OnnxEncoder,
     SentenceTransformerEncoder,
     UseEncoder,
+    available_cores,
     load_encoder,
     warm_up,
 )
@@ -127,3 +128,24 @@ def test_int8_stays_close_to_the_original(torch_minilm):
     out = OnnxEncoder("all-MiniLM-L6-v2", cache_dir=CACHE_DIR, int8=True).encode(TEXTS)
     cosines = (out * reference).sum(axis=1)
     assert cosines.min() > 0.95, cosines
+
+
+def test_onnx_uses_every_core_alone_and_one_thread_when_encodes_overlap():
+    enc = OnnxEncoder("all-MiniLM-L6-v2", threads=2)
+    with enc._threads() as alone:
+        with enc._threads() as overlapping:
+            assert (alone, overlapping) == (2, 1)
+    with enc._threads() as again:
+        assert again == 2 and enc._in_flight == 1
+    assert enc._in_flight == 0
+    clone = copy.deepcopy(enc)
+    assert clone._in_flight == 0 and clone._model is None
+
+
+@pytest.mark.slow
+def test_use_runs_a_few_texts_on_one_thread_and_a_batch_on_all(real_matcher):
+    use = real_matcher.encoders_[0]
+    use.encode(["one profile"])
+    assert use._model._model.threads == 1
+    use.encode([f"profile number {i}" for i in range(20)])
+    assert use._model._model.threads == (use.threads or available_cores())

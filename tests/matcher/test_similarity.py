@@ -96,3 +96,29 @@ def test_relative_single_cluster_gives_zeros() -> None:
     assert margin.shape == z.shape == (2, 1)
     assert not margin.any()
     assert not z.any()
+
+
+def _per_cluster_by_loop(sims, owner, k, top=3):
+    """The obvious reference: one cluster at a time."""
+    best = np.full((sims.shape[0], k), np.nan)
+    mean = np.full((sims.shape[0], k), np.nan)
+    for q in range(sims.shape[0]):
+        for c in range(k):
+            vals = np.sort(sims[q, (owner == c) & np.isfinite(sims[q])])[::-1]
+            if vals.size:
+                best[q, c], mean[q, c] = vals[0], vals[:top].mean()
+    return best, mean
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_per_cluster_agrees_with_a_plain_loop_on_random_data(seed) -> None:
+    rng = np.random.default_rng(seed)
+    n, m, k = 7, 40, 6
+    sims = rng.uniform(-1, 1, (n, m)).astype(np.float32)
+    sims[rng.random((n, m)) < 0.2] = NEG
+    owner = rng.integers(0, k - 1, m)  # the last cluster has no items
+    for top in (1, 3, 5):
+        got = per_cluster(sims, owner, k, top=top)
+        want = _per_cluster_by_loop(sims, owner, k, top=top)
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_allclose(g, w, rtol=0, atol=1e-5)
