@@ -113,7 +113,7 @@ def run(quick: bool = False, log: Any = print, floor: Any = None) -> dict[str, A
             k: {"per_batch_ms": summary(v, 1000), "profiles_per_s": batch / summary(v)["median"]} for k, v in br.items()
         }
     if not quick:
-        res["what_if"] = what_if(encoders, text, texts, log)
+        res["backends"] = backends_compared(text, texts, log)
     log(
         "  isolated (each model alone, back to back): "
         + ", ".join(f"{k} {v['median']:.1f} ms" for k, v in iso_ms.items())
@@ -127,96 +127,46 @@ def run(quick: bool = False, log: Any = print, floor: Any = None) -> dict[str, A
     return res
 
 
-def what_if(encoders: list[Any], text: str, texts: list[str], log: Any = print) -> dict[str, Any]:
-    """For information, not the floor: one thread per model, and 8 concurrent profiles as one batch.
+def backends_compared(text: str, texts: list[str], log: Any = print) -> dict[str, Any]:
+    """For information, not the floor: all-MiniLM-L6-v2 on each backend the setting offers.
 
-    The matcher runs each model with as many threads as cores; on two cores shared with other
-    processes (or other requests) that can be slower than one thread. And a service could encode
-    concurrent requests together: a batch of 8 copies of the reference profile shows what that buys.
+    Each backend gets a fresh encoder: load (import + weights + first encode; for ONNX the export
+    is cached in var/cache), then single-profile encodes and batches of 64 interleaved round by
+    round across backends. torch is measured last of the loads: importing it is its cost.
     """
-    from matcher.encoders import UseEncoder, available_cores
+    from matcher.config import MINILM_MODEL
+    from matcher.encoders import BACKENDS, load_encoder
 
-    out: dict[str, Any] = {}
-    cores = available_cores()
-    # micro-batching: 8 profiles like the reference in one call, per profile
-    eight = [text] * 8
-    for enc in encoders:
-        enc.encode(eight)
-    b8: dict[str, list[float]] = {enc.name: [] for enc in encoders}
-    s1: dict[str, list[float]] = {enc.name: [] for enc in encoders}
-    for _ in range(10):
-        for enc in encoders:
-            t0 = time.perf_counter()
-            enc.encode(eight)
-            b8[enc.name].append((time.perf_counter() - t0) / 8)
+    encoders: dict[str, Any] = {}
+    load_s: dict[str, float] = {}
+    for backend in BACKENDS:
+        t0 = time.perf_counter()
+        enc = load_encoder(MINILM_MODEL, backend=backend)
+        enc.encode(["warm-up"])
+        load_s[backend] = time.perf_counter() - t0
+        encoders[backend] = enc
+    single: dict[str, list[float]] = {b: [] for b in encoders}
+    batch: dict[str, list[float]] = {b: [] for b in encoders}
+    for r in range(20):
+        for b, enc in encoders.items():
             t0 = time.perf_counter()
             enc.encode([text])
-            s1[enc.name].append(time.perf_counter() - t0)
-    out["batch8_same_length_ms_per_profile"] = {k: summary(v, 1000) for k, v in b8.items()}
-    out["batch8_paired_single_ms"] = {k: summary(v, 1000) for k, v in s1.items()}
-    # one thread per model, interleaved round by round with the default setting
-    try:
-        import torch
-    except ImportError:  # pragma: no cover
-        return out
-    one: dict[str, Any] = {}
-    for enc in encoders:
-        if isinstance(enc, UseEncoder):
-            u = UseEncoder(threads=1)
-            u.encode(["warm-up"])
-            one[enc.name] = u
-        else:
-            one[enc.name] = enc  # same object: torch's thread count is process-wide
-    default_s: dict[str, list[float]] = {enc.name: [] for enc in encoders}
-    one_s: dict[str, list[float]] = {enc.name: [] for enc in encoders}
-    b_default: list[float] = []
-    b_one: list[float] = []
-    try:
-        for r in range(30):
-            for enc in encoders:
-                torch.set_num_threads(cores)
+            single[b].append(time.perf_counter() - t0)
+            if r < 3:
                 t0 = time.perf_counter()
-                enc.encode([text])
-                default_s[enc.name].append(time.perf_counter() - t0)
-                torch.set_num_threads(1)
-                t0 = time.perf_counter()
-                one[enc.name].encode([text])
-                one_s[enc.name].append(time.perf_counter() - t0)
-            if r < 4:
-                chunk = texts[r * 64 : (r + 1) * 64]
-                torch.set_num_threads(cores)
-                t0 = time.perf_counter()
-                for enc in encoders:
-                    enc.encode(chunk)
-                b_default.append(time.perf_counter() - t0)
-                torch.set_num_threads(1)
-                t0 = time.perf_counter()
-                for enc in encoders:
-                    one[enc.name].encode(chunk)
-                b_one.append(time.perf_counter() - t0)
-    finally:
-        torch.set_num_threads(cores)
-    n = len(default_s[encoders[0].name])
-    single = dict(one_s)
-    single["sum"] = [sum(one_s[k][i] for k in one_s) for i in range(n)]
-    paired_default = dict(default_s)
-    paired_default["sum"] = [sum(default_s[k][i] for k in default_s) for i in range(n)]
-    batch = {"sum": b_one}
-    out["one_thread"] = {
-        "single_ms": {k: summary(v, 1000) for k, v in single.items()},
-        "paired_default_single_ms": {k: summary(v, 1000) for k, v in paired_default.items()},
-        "batch64_profiles_per_s": {k: 64 / summary(v)["median"] for k, v in batch.items()},
-        "paired_default_batch64_profiles_per_s": 64 / summary(b_default)["median"],
+                enc.encode(texts[r * 64 : (r + 1) * 64])
+                batch[b].append(time.perf_counter() - t0)
+    out = {
+        "load_s": load_s,
+        "single_ms": {b: summary(v, 1000) for b, v in single.items()},
+        "batch64_profiles_per_s": {b: 64 / summary(v)["median"] for b, v in batch.items()},
     }
     log(
-        f"  what-if: 1 thread per model: one profile {out['one_thread']['single_ms']['sum']['median']:.1f} ms "
-        f"(default, paired: {out['one_thread']['paired_default_single_ms']['sum']['median']:.1f} ms), "
-        f"batch 64 {out['one_thread']['batch64_profiles_per_s']['sum']:.0f}/s "
-        f"(default, paired: {out['one_thread']['paired_default_batch64_profiles_per_s']:.0f}/s); "
-        "batch of 8 like profiles: "
-        + ", ".join(
-            f"{k} {v['median']:.1f} ms/profile (single, paired: {out['batch8_paired_single_ms'][k]['median']:.1f} ms)"
-            for k, v in out["batch8_same_length_ms_per_profile"].items()
+        "  backends of all-MiniLM-L6-v2: "
+        + "; ".join(
+            f"{b} load {load_s[b]:.1f} s, one profile {out['single_ms'][b]['median']:.1f} ms, "
+            f"batch 64 {out['batch64_profiles_per_s'][b]:.0f}/s"
+            for b in encoders
         )
     )
     return out

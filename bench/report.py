@@ -185,33 +185,13 @@ def markdown(res: dict[str, Any]) -> str:
                 row("1", f"raw encode, {label}: batch of {b}", enc["batch"][b][name]["profiles_per_s"], "profiles/s")
         for name, s in enc["load_s"].items():
             row("1", f"model load (import + weights + first encode), {name}", s, "s", 2)
-        wi = enc.get("what_if")
-        if wi:
-            if "one_thread" in wi:
-                ot = wi["one_thread"]
-                for name, smp in ot["single_ms"].items():
-                    if "paired_default_single_ms" in ot:
-                        default = ot["paired_default_single_ms"][name]
-                        row("1*", f"what-if paired: default threads, one profile, {name}", default, "ms")
-                    row("1*", f"what-if paired: 1 thread per model, one profile, {name}", smp, "ms")
-                if "paired_default_batch64_profiles_per_s" in ot:
-                    row(
-                        "1*",
-                        "what-if paired: default threads, batch of 64, sum",
-                        ot["paired_default_batch64_profiles_per_s"],
-                        "profiles/s",
-                    )
-                row(
-                    "1*",
-                    "what-if paired: 1 thread per model, batch of 64, sum",
-                    ot["batch64_profiles_per_s"]["sum"],
-                    "profiles/s",
-                )
-            for name, smp in wi["batch8_same_length_ms_per_profile"].items():
-                if "batch8_paired_single_ms" in wi:
-                    alone = wi["batch8_paired_single_ms"][name]
-                    row("1*", f"what-if paired: one profile alone, {name}", alone, "ms")
-                row("1*", f"what-if paired: 8 copies of the profile in one batch, per profile, {name}", smp, "ms")
+        bk = enc.get("backends")
+        if bk:
+            for backend, smp in bk["single_ms"].items():
+                label = f"all-MiniLM-L6-v2 on backend {backend}"
+                row("1*", f"{label}: load (import + weights + first encode)", bk["load_s"][backend], "s", 2)
+                row("1*", f"{label}: one profile", smp, "ms")
+                row("1*", f"{label}: batch of 64", bk["batch64_profiles_per_s"][backend], "profiles/s")
     if lib:
         row("2", "Matcher.from_defaults() (load + fit, warm cache)", lib["fit_s"], "s", 2)
         for k, s in lib["ms"].items():
@@ -282,14 +262,15 @@ def markdown(res: dict[str, Any]) -> str:
             row("5", "service RSS right after /readyz", svc["memory_after_start_mib"]["rss_mib"], "MiB", 0)
     L.append("")
     L.append(
-        "Rows marked 1* are what-if measurements (not the floor): other settings of the same models. "
-        "The part-1 floor calls the models alternately, as the matcher does; on 2 cores torch's OpenMP "
-        "threads and OpenBLAS's threads spin-wait after each call and slow the next model down, so that sum "
-        "is larger than the isolated floor (each model alone, back to back); ratios against both are shown. "
+        "Rows marked 1* compare the backends of the MATCHER_BACKEND setting (not the floor). "
+        "The part-1 floor calls the models alternately, as the matcher does (a model's idle threads can slow "
+        "the next one down, so that sum may exceed the isolated floor: each model alone, back to back); "
+        "ratios against both are shown. "
         "Notes: every single-profile figure uses profile p0541 of data/labelled/profiles.v2.jsonl (78 words, "
         "English), warm. Batches and triage use the labelled texts cycled with small variations (distinct "
         "strings; median 30 words). Raw encode = each default encoder's own `.encode` as the matcher "
-        "configures it (threads = cores available). The service load sends the reference profile from "
+        "configures it (MATCHER_BACKEND default; USE on one thread for up to 8 texts, ONNX on every core "
+        "when it is the only encode running). The service load sends the reference profile from "
         f"every client for {svc['seconds_per_level'] if svc else '?'} s per level (50 clients: at least 30 s); "
         "the load client runs on "
         "the same 2 cores as the server."

@@ -40,8 +40,8 @@ def parse_profile(
                 f"{where}: field 'labels': unknown cluster {unknown[0]!r} (known: {', '.join(sorted(allowed))})"
             )
     split = raw.get("split")
-    if split is not None and split not in SPLITS:
-        raise ProfileError(f"{where}: field 'split' must be one of {', '.join(SPLITS)}")
+    if split is not None and not isinstance(split, str):
+        raise ProfileError(f"{where}: field 'split' must be a string ({', '.join(SPLITS)} for the bundled set)")
     lang = raw.get("lang")
     if lang is not None and not isinstance(lang, str):
         raise ProfileError(f"{where}: field 'lang' must be a string")

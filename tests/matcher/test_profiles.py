@@ -88,7 +88,7 @@ def test_blank_lines_are_skipped_and_numbering_keeps_them(tmp_path: Path) -> Non
         (_line(labels=...), "field 'labels'"),
         (_line(labels=["tourism"]), "unknown cluster 'tourism'"),
         (_line(labels=["none", "ict"]), "'none' cannot stand with a cluster"),
-        (_line(split="validation"), "field 'split'"),
+        (_line(split=3), "field 'split'"),
         (_line(lang=7), "field 'lang'"),
     ],
 )
@@ -99,6 +99,12 @@ def test_errors_name_file_and_line(tmp_path: Path, bad_line: str, message: str) 
     text = str(info.value)
     assert text.startswith(f"{path}, line 3: ")
     assert message in text
+
+
+def test_any_split_name_is_kept_for_files_from_elsewhere(tmp_path: Path) -> None:
+    """evaluate and feedback import read files with their own split names ("heldout", "2026-q1")."""
+    path = _write_lines(tmp_path, [_line(split="heldout"), _line(id="p2")])
+    assert [p.split for p in load_profiles(path, known=KNOWN)] == ["heldout", None]
 
 
 def test_unknown_cluster_is_accepted_without_known(tmp_path: Path) -> None:
