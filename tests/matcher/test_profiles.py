@@ -103,7 +103,7 @@ def test_errors_name_file_and_line(tmp_path: Path, bad_line: str, message: str) 
 
 def test_any_split_name_is_kept_for_files_from_elsewhere(tmp_path: Path) -> None:
     """evaluate and feedback import read files with their own split names ("heldout", "2026-q1")."""
-    path = _write_lines(tmp_path, [_line(split="heldout"), _line(id="p2")])
+    path = _write_lines(tmp_path, [_line(split="heldout"), _line(id="p2", split=...)])
     assert [p.split for p in load_profiles(path, known=KNOWN)] == ["heldout", None]
 
 
