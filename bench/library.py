@@ -59,7 +59,10 @@ def stage_breakdown(m: Any, text: str, rounds: int) -> dict[str, Any]:
 
 
 def run(quick: bool = False, log: Any = print) -> dict[str, Any]:
+    from matcher.encoders import single_blas_thread
     from matcher.estimator import Matcher
+
+    single_blas_thread()  # as the CLI and the service run the matcher
 
     text = reference_text()
     t0 = time.perf_counter()

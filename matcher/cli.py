@@ -56,6 +56,9 @@ def _options(
         typer.Option(help="How sentence-transformers models run: onnx, onnx-int8 or torch [env MATCHER_BACKEND]."),
     ] = None,
 ) -> None:
+    from matcher.encoders import single_blas_thread
+
+    single_blas_thread()
     overrides: dict[str, Any] = {}
     if database_url:
         overrides["database_url"] = database_url

