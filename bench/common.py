@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-PROFILES = ROOT / "data" / "labelled" / "profiles.v2.jsonl"
+PROFILES = ROOT / "data" / "labelled" / "profiles.v3.jsonl"
 RESULTS = Path(__file__).resolve().parent / "results"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 
-#: The ~80-word profile every single-profile figure uses (p0541 of profiles.v2, 78 words, English).
+#: The ~80-word profile every single-profile figure uses (p0541 of profiles.v3, 78 words, English).
 REFERENCE_ID = "p0541"
 
 #: Targets of issue 5, by figure name.

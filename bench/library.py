@@ -49,7 +49,7 @@ def stage_breakdown(m: Any, text: str, rounds: int) -> dict[str, Any]:
         t2 = time.perf_counter()
         probs = m.rule_.calibrate(raw)
         t3 = time.perf_counter()
-        m._result(text, probs[0], top_k=None, explain=False)
+        m._result(text, probs[0], m.rule_, top_k=None, explain=False)
         t4 = time.perf_counter()
         explain_clusters(m, text, [m.classes_[int(probs[0].argmax())]], whole=emb[0][0], parts=parts)
         t5 = time.perf_counter()

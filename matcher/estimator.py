@@ -85,6 +85,8 @@ class Matcher:
         The same, fitted on one language's profiles.
     rule_ : DecisionRule
         Calibration and thresholds (fitted on the calibration profiles).
+    language_rules_ : dict of str to DecisionRule
+        The same, tuned on one language's calibration profiles (``per_language_rules``).
     provenance_ : dict
         Models, catalogue version and hash, number of examples.
 
@@ -106,6 +108,7 @@ class Matcher:
         classifier: bool = True,
         classifier_alpha: float = 0.3,
         per_language: bool = True,
+        per_language_rules: bool = False,
     ) -> None:
         self.encoders = encoders
         self.tfidf = tfidf
@@ -115,6 +118,7 @@ class Matcher:
         self.classifier = classifier
         self.classifier_alpha = classifier_alpha
         self.per_language = per_language
+        self.per_language_rules = per_language_rules
 
     # -- construction ---------------------------------------------------------------------
 
@@ -148,6 +152,7 @@ class Matcher:
                 "classifier",
                 "classifier_alpha",
                 "per_language",
+                "per_language_rules",
             )
         }
 
@@ -331,7 +336,27 @@ class Matcher:
             return
         texts = [p.text for p in cal]
         raw = self._raw_scores(texts, self._embed_cached(texts))
-        self.rule_ = tune_rule(raw, [p.labels for p in cal], self.classes_, max_labels=self.max_labels)
+        labels = [p.labels for p in cal]
+        self.rule_ = tune_rule(raw, labels, self.classes_, max_labels=self.max_labels)
+        self.language_rules_ = {}
+        if self.per_language_rules:
+            langs = np.array([detect_lang(t) for t in texts])
+            for lang in np.unique(langs):
+                rows = np.flatnonzero(langs == lang)
+                if rows.size >= MIN_LANGUAGE_ROWS:
+                    rule = tune_rule(raw[rows], [labels[i] for i in rows], self.classes_, max_labels=self.max_labels)
+                    self.language_rules_[str(lang)] = rule
+
+    def _rules(self, texts: Sequence[str]) -> list[DecisionRule]:
+        """The decision rule for each text: its language's, else the shared one."""
+        by_lang = getattr(self, "language_rules_", {})
+        return [by_lang.get(detect_lang(t), self.rule_) if by_lang else self.rule_ for t in texts]
+
+    def _calibrate(self, texts: Sequence[str], raw: np.ndarray) -> tuple[np.ndarray, list[DecisionRule]]:
+        rules = self._rules(texts)
+        if all(r is self.rule_ for r in rules):
+            return self.rule_.calibrate(raw), rules
+        return np.vstack([rule.calibrate(raw[i : i + 1]) for i, rule in enumerate(rules)]), rules
 
     def _fit_head(self, X: np.ndarray, y: np.ndarray) -> Pipeline:
         head = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=2000))
@@ -434,7 +459,7 @@ class Matcher:
         """Calibrated probability that each cluster is acceptable, shape (n_texts, n_clusters)."""
         self._check_fitted()
         texts = _check_texts(texts)
-        return self.rule_.calibrate(self._raw_scores(texts))
+        return self._calibrate(texts, self._raw_scores(texts))[0]
 
     # -- the public verbs -----------------------------------------------------------------
 
@@ -462,16 +487,19 @@ class Matcher:
             passages = [[p.text for p in passages_to_embed(t)] if explain else [] for t in chunk]
             embedded, parts = self._embed(chunk, [p for ps in passages for p in ps])
             ends = np.cumsum([len(ps) for ps in passages])
-            probs = self.rule_.calibrate(self._raw_scores(chunk, embedded))
+            probs, rules = self._calibrate(chunk, self._raw_scores(chunk, embedded))
             for i, text in enumerate(chunk):
                 whole, own = embedded[0][i], parts[ends[i] - len(passages[i]) : ends[i]]
-                out.append(self._result(text, probs[i], top_k=top_k, explain=explain, whole=whole, parts=own))
+                out.append(
+                    self._result(text, probs[i], rules[i], top_k=top_k, explain=explain, whole=whole, parts=own)
+                )
         return out
 
     def _result(
         self,
         text: str,
         probs: np.ndarray,
+        rule: DecisionRule,
         *,
         top_k: int | None,
         explain: bool,
@@ -479,7 +507,7 @@ class Matcher:
         parts: np.ndarray | None = None,
     ) -> MatchResult:
         order = np.argsort(-probs, kind="stable")
-        decision, review, reason = self.rule_.decide(probs[order], [self.classes_[i] for i in order])
+        decision, review, reason = rule.decide(probs[order], [self.classes_[i] for i in order])
         lang = detect_lang(text)
         n_explained = top_k if top_k is not None else max(len(decision), 1)
         explanations = {}

@@ -23,6 +23,7 @@ def test_init_only_stores_arguments(hashing_encoder):
         "classifier": True,
         "classifier_alpha": 0.3,
         "per_language": True,
+        "per_language_rules": False,
     }
     assert not hasattr(m, "head_")
 
