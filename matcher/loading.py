@@ -13,6 +13,7 @@ import logging
 import os
 import pickle
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -69,6 +70,7 @@ def _fitted_path(
     profiles = Path(settings.profiles_path)
     parts = {
         "version": __version__,
+        "code": _code_fingerprint(),  # a pickled matcher is only read back by the code that wrote it
         "encoders": [e.name for e in encoders],  # the models in hand, whatever the settings say
         "catalogue": catalogue.sha256,
         "profiles": hashlib.sha256(profiles.read_bytes()).hexdigest() if profiles.exists() else None,
@@ -76,6 +78,16 @@ def _fitted_path(
     }
     h.update(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode())
     return Path(settings.cache_dir) / "fitted" / f"matcher-{h.hexdigest()[:32]}.pkl"
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """The sources of the ``matcher`` package: any change to them refits rather than unpickles."""
+    h = hashlib.sha256()
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(source.name.encode())
+        h.update(source.read_bytes())
+    return h.hexdigest()
 
 
 def _load_fitted(path: Path, encoders: list[Encoder]) -> Matcher | None:
