@@ -96,6 +96,20 @@ def test_refit_is_deterministic(hashing_encoder, catalogue, profiles):
     np.testing.assert_allclose(a.predict_proba(texts), b.predict_proba(texts))
 
 
+def test_per_language_rules_decide_each_text_by_its_language(hashing_encoder, catalogue, profiles):
+    train, dev = by_split(profiles, "train"), by_split(profiles, "dev")
+    shared = Matcher([hashing_encoder], cache_dir=None).fit(catalogue, train, calibration=dev)
+    m = Matcher([hashing_encoder], cache_dir=None, per_language_rules=True).fit(catalogue, train, calibration=dev)
+    assert set(m.language_rules_) == {"en", "pl"} and not shared.language_rules_
+    en, pl = "We repair ship engines in our shipyard.", "Naprawiamy silniki okrętowe w naszej stoczni."
+    raw = m._raw_scores([en, pl])
+    np.testing.assert_allclose(
+        m.predict_proba([en, pl]),
+        np.vstack([m.language_rules_["en"].calibrate(raw[:1]), m.language_rules_["pl"].calibrate(raw[1:])]),
+    )
+    np.testing.assert_allclose(shared.predict_proba([en, pl]), shared.rule_.calibrate(shared._raw_scores([en, pl])))
+
+
 def test_fits_on_the_catalogue_alone(hashing_encoder, catalogue, profiles):
     """No labelled examples at all (a fresh install with no feedback): the catalogue is enough."""
     m = Matcher([hashing_encoder], cache_dir=None).fit(catalogue, [], calibration=by_split(profiles, "dev"))
