@@ -59,8 +59,8 @@ def stage_breakdown(m: Any, text: str, rounds: int) -> dict[str, Any]:
 
 
 def run(quick: bool = False, log: Any = print) -> dict[str, Any]:
-    from matcher.encoders import single_blas_thread
     from matcher.estimator import Matcher
+    from matcher.threads import single_blas_thread
 
     single_blas_thread()  # as the CLI and the service run the matcher
 

@@ -56,7 +56,7 @@ def _options(
         typer.Option(help="How sentence-transformers models run: onnx, onnx-int8 or torch [env MATCHER_BACKEND]."),
     ] = None,
 ) -> None:
-    from matcher.encoders import single_blas_thread
+    from matcher.threads import single_blas_thread
 
     single_blas_thread()
     overrides: dict[str, Any] = {}

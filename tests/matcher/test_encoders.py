@@ -14,12 +14,10 @@ from matcher.encoders import (
     OnnxEncoder,
     SentenceTransformerEncoder,
     UseEncoder,
-    _encoding,
-    available_cores,
-    encode_side_by_side,
     load_encoder,
     warm_up,
 )
+from matcher.threads import available_cores, encoding
 
 TEXTS = [
     "We repair ship engines in our shipyard.",
@@ -132,30 +130,6 @@ def test_int8_stays_close_to_the_original(torch_minilm):
     assert cosines.min() > 0.95, cosines
 
 
-def test_encodes_in_progress_are_counted_so_that_overlapping_ones_share_the_cores():
-    with _encoding() as alone:
-        with _encoding() as beside:
-            assert (alone, beside) == (1, 2)
-    with _encoding() as again:
-        assert again == 1
-
-
-def test_side_by_side_jobs_never_see_themselves_alone(hashing_encoder):
-    seen = []
-
-    class Recording:
-        name = "rec"
-
-        def encode(self, texts):
-            with _encoding() as running:
-                seen.append(running)
-            return hashing_encoder.encode(texts)
-
-    out = encode_side_by_side([(Recording(), ["a"]), (Recording(), ["b", "c"])])
-    assert [len(x) for x in out] == [1, 2]
-    assert min(seen) >= 2
-
-
 @pytest.mark.slow
 def test_use_takes_every_core_only_for_a_batch_on_its_own(real_matcher):
     use = real_matcher.encoders_[0]
@@ -164,6 +138,6 @@ def test_use_takes_every_core_only_for_a_batch_on_its_own(real_matcher):
     assert use._model._model.threads == 1
     use.encode(batch)
     assert use._model._model.threads == (use.threads or available_cores())
-    with _encoding():  # another encode is running
+    with encoding():  # another encode is running
         use.encode(batch)
     assert use._model._model.threads == 1
