@@ -255,16 +255,20 @@ def _fmt(v: float | None) -> str:
 def feedback_import(
     ctx: typer.Context,
     data: Annotated[Path, typer.Argument(help="Labelled profiles (.jsonl with text and labels; split optional).")],
+    split: Annotated[str | None, typer.Option(help="Only rows of this split (any name the file uses).")] = None,
 ) -> None:
     """Store labelled profiles as feedback; later matching (CLI and service) learns from them."""
     from matcher.loading import effective_catalogue
+    from matcher.profiles import load_profiles
 
     with _user_errors():
         store = _store(ctx.obj)
         known = effective_catalogue(ctx.obj, store).ids
-        from matcher.profiles import load_profiles
-
         profiles = load_profiles(data, known=known)  # all or nothing: one bad line stores none
+        if split is not None:
+            profiles = [p for p in profiles if p.split == split]
+            if not profiles:
+                raise UserError(f"{data}: no profiles in split {split!r}")
         ids = store.add_feedback(profiles, source="import")
     err.print(f"stored {len(ids)} feedback profiles (ids {ids[0]}-{ids[-1]})" if ids else "nothing to store")
 

@@ -101,3 +101,10 @@ def test_no_text_copies_the_catalogue(
     }
     copies = [p.id for p in committed_profiles if _norm(p.text) in catalogue_texts]
     assert not copies, f"profiles that copy a catalogue text: {copies}"
+
+
+def test_the_independent_set_loads_in_two_halves(committed_catalogue: Catalogue) -> None:
+    rows = load_profiles(DATA_DIR / "labelled" / "independent.v1.jsonl", known=committed_catalogue.ids)
+    assert Counter(p.split for p in rows) == {"half-a": 80, "half-b": 80}
+    assert sum(p.labels == (NO_FIT,) for p in rows) >= 15
+    assert not {_norm(p.text) for p in rows} & {_norm(p.text) for p in load_profiles(PROFILES_PATH)}

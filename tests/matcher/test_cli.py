@@ -155,6 +155,19 @@ def test_feedback_import_list_withdraw(env):
     assert run("feedback", "withdraw", "999").exit_code == 2
 
 
+def test_feedback_import_takes_one_split_of_a_file(env):
+    rows = [
+        {"text": "Kutry rybackie i sieci", "labels": ["maritime"], "split": "half-a"},
+        {"text": "Software house z Gdyni", "labels": ["ict"], "split": "half-b"},
+    ]
+    data = _jsonl(env / "fb.jsonl", rows)
+    assert run("feedback", "import", str(data), "--split", "half-a").exit_code == 0
+    assert [x["labels"] for x in json.loads(run("feedback", "list", "--json").stdout)] == [["maritime"]]
+    missing = run("feedback", "import", str(data), "--split", "half-c")
+    assert missing.exit_code == 2 and "no profiles in split 'half-c'" in missing.stderr
+    assert len(json.loads(run("feedback", "list", "--json").stdout)) == 1
+
+
 def test_feedback_import_refuses_unknown_cluster_and_stores_nothing(env):
     data = _jsonl(env / "fb.jsonl", [{"text": "ok", "labels": ["ict"]}, {"text": "bad", "labels": ["astrology"]}])
     result = run("feedback", "import", str(data))
