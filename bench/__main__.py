@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
     runners = {
         "encode": lambda: encode.run(args.quick, log, floor=floor()),
-        "library": lambda: library.run(args.quick, log),
+        "library": lambda: library.run(args.quick, log, floor=floor()),
         "triage": lambda: triage.run(args.quick, log, n=args.triage_n, floor=floor()),
         "service": lambda: service.run(
             args.quick, log, seconds=args.service_seconds, workers=args.workers, floor=floor()

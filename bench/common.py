@@ -2,50 +2,35 @@
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-PROFILES = ROOT / "data" / "labelled" / "profiles.v3.jsonl"
+from matcher.config import PROFILES_PATH, PROJ_ROOT
+from matcher.profiles import load_profiles
+
+ROOT = PROJ_ROOT
 RESULTS = Path(__file__).resolve().parent / "results"
-PYTHON = ROOT / ".venv" / "bin" / "python"
+#: The CLI of the project's venv, run as a subprocess by the triage and service parts.
+MATCHER = ROOT / ".venv" / "bin" / "matcher"
 
 #: The ~80-word profile every single-profile figure uses (p0541 of profiles.v3, 78 words, English).
 REFERENCE_ID = "p0541"
 
-#: Targets of issue 5, by figure name.
-TARGETS: dict[str, tuple[str, float, str]] = {
-    # name: (comparison, bound, unit)
-    "match_ratio": ("<=", 1.5, "x raw single encode"),
-    "triage_ratio": (">=", 0.8, "x raw batched throughput"),
-    "service_p50_ratio": ("<=", 1.7, "x raw single encode"),
-    "cold_start": ("<=", 8.0, "s"),
-    "peak_memory": ("<=", 1536.0, "MiB"),
-    "errors_50": ("<=", 0.0, "errors"),
-}
-
-
-def load_profiles() -> list[dict[str, Any]]:
-    with PROFILES.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
 
 def reference_text() -> str:
-    for p in load_profiles():
-        if p["id"] == REFERENCE_ID:
-            return str(p["text"])
-    raise LookupError(f"{REFERENCE_ID} is not in {PROFILES}")
+    for p in load_profiles(PROFILES_PATH):
+        if p.id == REFERENCE_ID:
+            return p.text
+    raise LookupError(f"{REFERENCE_ID} is not in {PROFILES_PATH}")
 
 
 def distinct_texts(n: int) -> list[str]:
     """``n`` distinct profile texts: the labelled texts cycled, each later round varied slightly."""
-    base = [str(p["text"]) for p in load_profiles()]
+    base = [p.text for p in load_profiles(PROFILES_PATH)]
     suffixes = ["", " Thank you.", " Dziękujemy.", " Best regards.", " Pozdrawiamy serdecznie.", " Contact us."]
     out = []
     for i in range(n):
@@ -79,16 +64,6 @@ def wait_for_quiet(max_load: float = 1.5, timeout: float = 60.0, log: Callable[[
         time.sleep(5)
         la = loadavg()
     return la
-
-
-def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
-    """Wall-clock seconds of ``repeat`` calls of ``fn``."""
-    out = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return out
 
 
 def summary(samples: list[float], scale: float = 1.0) -> dict[str, float]:
@@ -152,7 +127,3 @@ def proc_status_kib(pid: int, field: str) -> int | None:
     except OSError:
         return None
     return None
-
-
-def self_hwm_mib() -> float:
-    return (proc_status_kib(os.getpid(), "VmHWM") or 0) / 1024

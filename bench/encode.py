@@ -9,15 +9,14 @@ from bench.common import distinct_texts, reference_text, summary
 
 
 def load_default_encoders() -> tuple[list[Any], dict[str, float]]:
-    """The encoders of ``settings.encoders`` (the defaults), loaded; and the load time of each, in s."""
-    from matcher.encoders import load_encoder
+    """The encoders of the settings (``MATCHER_ENCODERS`` on ``MATCHER_BACKEND``), loaded; and the
+    load time of each, in s."""
+    from matcher.loading import load_encoders
     from matcher.settings import Settings
 
-    names = Settings().encoders
     encoders, load_s = [], {}
-    for name in names:
+    for enc in load_encoders(Settings()):
         t0 = time.perf_counter()
-        enc = load_encoder(name)
         enc.encode(["warm-up"])  # loads the model (import, weights, backend)
         load_s[enc.name] = time.perf_counter() - t0
         encoders.append(enc)

@@ -9,9 +9,8 @@ bench process, and its ratio uses those samples ("bracketed floor").
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from bench.common import distinct_texts, reference_text, summary
+from bench.common import distinct_texts, reference_text
 
 
 class Floor:
@@ -51,11 +50,3 @@ class Floor:
                 total += time.perf_counter() - t0
             out.append(total)
         return out
-
-
-def single_summary(samples: list[float]) -> dict[str, Any]:
-    return summary(samples, 1000)
-
-
-def batch_throughput(samples: list[float], size: int = 64) -> float:
-    return size / summary(samples)["median"]

@@ -193,7 +193,7 @@ def markdown(res: dict[str, Any]) -> str:
                 row("1*", f"{label}: one profile", smp, "ms")
                 row("1*", f"{label}: batch of 64", bk["batch64_profiles_per_s"][backend], "profiles/s")
     if lib:
-        row("2", "Matcher.from_defaults() (load + fit, warm cache)", lib["fit_s"], "s", 2)
+        row("2", "Matcher.from_defaults() (fit from the warm embedding cache)", lib["fit_s"], "s", 2)
         for k, s in lib["ms"].items():
             labels = {
                 "match": "Matcher.match(text) (explain=True)",

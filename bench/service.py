@@ -23,10 +23,9 @@ from typing import Any
 
 import httpx
 
-from bench.common import ROOT, children, env_for_child, free_port, proc_status_kib, reference_text, summary
+from bench.common import MATCHER, ROOT, children, env_for_child, free_port, proc_status_kib, reference_text, summary
 from bench.load import run_load
 
-MATCHER = ROOT / ".venv" / "bin" / "matcher"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -43,11 +42,12 @@ class Service:
         self.log_path = tmp / f"serve-{tag}.log"
         self.workers = workers
         self.proc: subprocess.Popen[bytes] | None = None
+        self._log: Any = None
         self.t_health: float | None = None
         self.t_ready: float | None = None
 
     def start(self, timeout: float = 180.0) -> None:
-        log = self.log_path.open("wb")
+        self._log = log = self.log_path.open("wb")
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(
             [str(MATCHER), "serve", "--port", str(self.port), "--workers", str(self.workers)],
@@ -103,14 +103,15 @@ class Service:
         }
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGINT)  # uvicorn's graceful shutdown
-        try:
-            self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)  # uvicorn's graceful shutdown
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        if self._log is not None:
+            self._log.close()
 
 
 def run(
@@ -199,6 +200,4 @@ def run(
                 s3.stop()
             res["cold_start_empty_cache"] = {"cache": "empty", "healthz_s": s3.t_health, "readyz_s": s3.t_ready}
             log(f"  start with an empty cache: /healthz {s3.t_health:.2f} s, /readyz {s3.t_ready:.2f} s")
-    warm = sorted(c["readyz_s"] for c in res["cold_start"])
-    res["cold_start_median_s"] = warm[len(warm) // 2] if len(warm) % 2 else sum(warm) / len(warm)
     return res

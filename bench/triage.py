@@ -17,9 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, distinct_texts, env_for_child
-
-MATCHER = ROOT / ".venv" / "bin" / "matcher"
+from bench.common import MATCHER, ROOT, distinct_texts, env_for_child
 
 
 def write_input(path: Path, n: int) -> None:
@@ -64,7 +62,8 @@ def run(
             log(f"  round {r + 1}: 1 profile {t1[-1]:.1f} s, {n} profiles {tn[-1]:.1f} s")
         if floor is not None:
             floor_s.extend(floor.batch(64, 3))
-        lines = sum(1 for _ in (d / "outn.jsonl").open(encoding="utf-8"))
+        with (d / "outn.jsonl").open(encoding="utf-8") as f:
+            lines = sum(1 for _ in f)
     routing = statistics.median(tn) - statistics.median(t1)
     res = {
         "n_profiles": n,

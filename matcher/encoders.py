@@ -212,16 +212,11 @@ class OnnxEncoder(_LazyModel):
         texts = list(texts)
         with encoding() as running:
             session = self._session((self.threads or available_cores()) if running == 1 else 1)
-            if not texts:
-                return np.zeros((0, session.get_outputs()[0].shape[-1]), dtype=np.float32)
+            out = np.zeros((len(texts), session.get_outputs()[0].shape[-1]), dtype=np.float32)
             order = np.argsort([-len(t) for t in texts], kind="stable")
-            out = np.empty((len(texts), 0), dtype=np.float32)
             for start in range(0, len(texts), self.batch_size):
                 chunk = order[start : start + self.batch_size]
-                vectors = self._encode_batch([texts[i] for i in chunk], session)
-                if out.shape[1] == 0:
-                    out = np.empty((len(texts), vectors.shape[1]), dtype=np.float32)
-                out[chunk] = vectors
+                out[chunk] = self._encode_batch([texts[i] for i in chunk], session)
         return _normalise(out)
 
 

@@ -23,7 +23,7 @@ from matcher.classifier import EmbeddingClassifier, out_of_fold_scores
 from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, NO_FIT, PROFILES_PATH
 from matcher.decision import DecisionRule, tune_rule
 from matcher.encoders import Encoder, load_encoder
-from matcher.explain import _stems, explain_clusters, passages_to_embed
+from matcher.explain import explain_clusters, generic_stems, passages_to_embed
 from matcher.profiles import by_split, load_profiles
 from matcher.similarity import per_cluster, relative
 from matcher.text import detect_lang
@@ -271,7 +271,7 @@ class Matcher:
         self.term_texts_ = term_texts
         self.term_owner_ = np.asarray(term_owner, dtype=int)
         self.term_emb_ = self._cache.encode(self.encoders_[0], term_texts)
-        self.generic_stems_ = _generic_stems(catalogue)
+        self.generic_stems_ = generic_stems(catalogue)
 
     def _set_examples(
         self, sketches: list[LabelledProfile], labelled: list[LabelledProfile], *, fit_tfidf: bool = False
@@ -331,6 +331,7 @@ class Matcher:
                     self.language_heads_[str(lang)] = self._fit_head(X[rows], y[rows])
 
     def _tune(self, calibration: Sequence[LabelledProfile]) -> None:
+        self.language_rules_: dict[str, DecisionRule] = {}
         cal = self._usable(calibration)
         if not cal:
             self.rule_ = DecisionRule(max_labels=self.max_labels)
@@ -339,7 +340,6 @@ class Matcher:
         raw = self._raw_scores(texts, self._embed_cached(texts))
         labels = [p.labels for p in cal]
         self.rule_ = tune_rule(raw, labels, self.classes_, max_labels=self.max_labels)
-        self.language_rules_ = {}
         if self.per_language_rules:
             langs = np.array([detect_lang(t) for t in texts])
             for lang in np.unique(langs):
@@ -350,8 +350,9 @@ class Matcher:
 
     def _rules(self, texts: Sequence[str]) -> list[DecisionRule]:
         """The decision rule for each text: its language's, else the shared one."""
-        by_lang = getattr(self, "language_rules_", {})
-        return [by_lang.get(detect_lang(t), self.rule_) if by_lang else self.rule_ for t in texts]
+        if not self.language_rules_:
+            return [self.rule_] * len(texts)
+        return [self.language_rules_.get(detect_lang(t), self.rule_) for t in texts]
 
     def _calibrate(self, texts: Sequence[str], raw: np.ndarray) -> tuple[np.ndarray, list[DecisionRule]]:
         rules = self._rules(texts)
@@ -364,8 +365,7 @@ class Matcher:
         return head.fit(X.reshape(-1, X.shape[2]), y.reshape(-1))
 
     def _pool(self, texts: list[str], owner: list[int]) -> _Pool:
-        emb = [self._cache.encode(e, texts) for e in self.encoders_]
-        return _Pool(texts, np.asarray(owner, dtype=int), emb)
+        return _Pool(texts, np.asarray(owner, dtype=int), self._embed_cached(texts))
 
     # -- scoring --------------------------------------------------------------------------
 
@@ -539,16 +539,6 @@ def _head_proba(head: Pipeline, X: np.ndarray) -> np.ndarray:
     scaler, logistic = head[0], head[-1]
     z = ((X - scaler.mean_) / scaler.scale_) @ logistic.coef_[0] + logistic.intercept_[0]
     return 1.0 / (1.0 + np.exp(-z))
-
-
-def _generic_stems(catalogue: Catalogue) -> set[str]:
-    """Word stems that occur in the terms of more than one cluster ('industry', 'systems'...)."""
-    seen: dict[str, set[str]] = {}
-    for cluster in catalogue:
-        for term in cluster.term_list():
-            for stem in _stems(term):
-                seen.setdefault(stem, set()).add(cluster.id)
-    return {stem for stem, owners in seen.items() if len(owners) > 1}
 
 
 def _check_texts(texts: Sequence[str]) -> list[str]:

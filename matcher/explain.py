@@ -14,6 +14,7 @@ from matcher.text import Passage, split_passages
 from matcher.types import Evidence, Explanation
 
 if TYPE_CHECKING:
+    from matcher.catalogue import Catalogue
     from matcher.estimator import Matcher
 
 MAX_EVIDENCE = 3
@@ -26,10 +27,24 @@ def _stems(text: str) -> set[str]:
     return {w[:6] for w in _WORD.findall(text.lower())}
 
 
+def generic_stems(catalogue: Catalogue) -> set[str]:
+    """Word stems that occur in the terms of more than one cluster ('industry', 'systems'...)."""
+    seen: dict[str, set[str]] = {}
+    for cluster in catalogue:
+        for term in cluster.term_list():
+            for stem in _stems(term):
+                seen.setdefault(stem, set()).add(cluster.id)
+    return {stem for stem, owners in seen.items() if len(owners) > 1}
+
+
+def _is_one_passage(passages: list[Passage], text: str) -> bool:
+    return len(passages) == 1 and passages[0].text == text.strip()
+
+
 def passages_to_embed(text: str) -> list[Passage]:
     """The passages an explanation of ``text`` needs embedded: none when the text is one passage."""
     passages = split_passages(text)
-    return [] if len(passages) == 1 and passages[0].text == text.strip() else passages
+    return [] if _is_one_passage(passages, text) else passages
 
 
 def explain_clusters(
@@ -50,7 +65,7 @@ def explain_clusters(
     if not passages:
         return {cid: Explanation((), ()) for cid in cluster_ids}
     encoder = matcher.encoders_[0]
-    single = not passages_to_embed(text)
+    single = _is_one_passage(passages, text)
     if whole is None:
         emb = encoder.encode([text] if single else [text] + [p.text for p in passages])
         whole = emb[0]

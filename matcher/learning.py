@@ -1,4 +1,4 @@
-"""How routing improves with labelled examples: learning curves and feedback experiments."""
+"""How routing improves with labelled examples: learning curves."""
 
 from __future__ import annotations
 

@@ -13,13 +13,14 @@ import logging
 import os
 import pickle
 import tempfile
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from matcher import __version__
 from matcher.catalogue import Catalogue, load_catalogue
-from matcher.encoders import Encoder, load_encoder
+from matcher.encoders import Encoder, load_encoder, warm_up
 from matcher.estimator import Matcher
 from matcher.settings import Settings
 from matcher.types import LabelledProfile
@@ -45,7 +46,20 @@ def build_matcher(settings: Settings, store: Store | None, *, encoders: list[Enc
 
     Pass already-loaded ``encoders`` to refit without loading the models again.
     """
-    encs = encoders or load_encoders(settings)
+    if encoders:
+        return _build(settings, store, list(encoders))
+    # First load: the models load in a background thread while the matcher is fitted (or read from
+    # its cache), so start-up pays for the slower of the two, not for both.
+    models = load_encoders(settings)
+    loading = threading.Thread(target=warm_up, args=(models,), name="models-load", daemon=True)
+    loading.start()
+    try:
+        return _build(settings, store, models)
+    finally:
+        loading.join()
+
+
+def _build(settings: Settings, store: Store | None, encs: list[Encoder]) -> Matcher:
     feedback = store.feedback_profiles() if store is not None else []
     catalogue = effective_catalogue(settings, store)
     path = _fitted_path(settings, catalogue, feedback, encs)

@@ -17,7 +17,7 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Tex
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from matcher.catalogue import Catalogue, cluster_from_dict
+from matcher.catalogue import Catalogue, Cluster, cluster_from_dict
 from matcher.types import LabelledProfile, MatchResult
 
 
@@ -165,10 +165,12 @@ class Store:
 
     # -- catalogue edits --------------------------------------------------------------------
 
-    def put_cluster(self, payload: dict[str, Any]) -> None:
-        cluster_from_dict(payload, source="edit")  # refuse what could not be loaded back
+    def put_cluster(self, payload: dict[str, Any]) -> Cluster:
+        """Store a cluster edit; raises :class:`CatalogueError` for what could not be loaded back."""
+        cluster = cluster_from_dict(payload, source="edit")
         with self.session() as s:
             s.add(CatalogueEditRow(cluster_id=payload["id"], action="put", payload=json.loads(json.dumps(payload))))
+        return cluster
 
     def delete_cluster(self, cluster_id: str) -> None:
         with self.session() as s:

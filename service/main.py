@@ -89,10 +89,10 @@ def _openapi_with_limits(app: FastAPI) -> Callable[[], dict[str, Any]]:
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
+        if app.openapi_schema is None:  # generate() caches the schema there; document it once
             s = resolve_settings(app)
             document_limits(generate(), max_text_chars=s.max_text_chars, max_batch=s.max_batch)
-        return app.openapi_schema or generate()
+        return app.openapi_schema
 
     return openapi
 
@@ -108,13 +108,17 @@ class _AsciiJSONResponse(JSONResponse):
         return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
 
 
+#: What FastAPI says (with a 400) when the request body cannot be decoded.
+_BODY_PARSE_ERROR = "There was an error parsing the body"
+
+
 def _add_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
             # Starlette lists the methods of the first matching route only; a path has several.
             return _detail(exc.status_code, exc.detail, {"Allow": ", ".join(_allowed_methods(request))})
-        if exc.status_code == status.HTTP_400_BAD_REQUEST:
+        if exc.status_code == status.HTTP_400_BAD_REQUEST and exc.detail == _BODY_PARSE_ERROR:
             # FastAPI's "error parsing the body" (bytes that are not UTF-8): invalid input like any other.
             error = {"type": "json_invalid", "loc": ["body"], "msg": f"the body cannot be read: {exc.detail}"}
             return _detail(status.HTTP_422_UNPROCESSABLE_CONTENT, [error])

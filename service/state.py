@@ -20,11 +20,11 @@ from typing import Any, Literal, TypedDict
 
 from sqlalchemy import select
 
-from matcher.catalogue import Catalogue, CatalogueError, Cluster, cluster_from_dict
+from matcher.catalogue import Catalogue, CatalogueError, Cluster
 from matcher.config import NO_FIT
-from matcher.encoders import Encoder, warm_up
+from matcher.encoders import Encoder
 from matcher.estimator import Matcher
-from matcher.loading import build_matcher, load_encoders
+from matcher.loading import build_matcher
 from matcher.settings import Settings
 from matcher.store import FeedbackRow, InquiryRow, NotFound, Store
 from matcher.text import detect_lang
@@ -33,10 +33,10 @@ from matcher.types import LabelledProfile, MatchResult
 
 log = logging.getLogger(__name__)
 
-#: Builds a fitted matcher from the settings and the store; ``encoders`` are the loaded models to
-#: reuse on a refit (``None`` on the first load).
 WARM_UP_TEXT = "We design refrigeration systems. Projektujemy instalacje chłodnicze."
 
+#: Builds a fitted matcher from the settings and the store; ``encoders`` are the loaded models to
+#: reuse on a refit (``None`` on the first load).
 MatcherFactory = Callable[[Settings, Store, Sequence[Encoder] | None], Matcher]
 
 
@@ -61,18 +61,13 @@ def fit_matcher(settings: Settings, store: Store, encoders: Sequence[Encoder] | 
     """The default factory: :func:`matcher.loading.build_matcher` (the catalogue edits and feedback of
     the store; a restart with nothing changed reuses the fitted matcher cached on disk).
 
-    On the first load the models load in a background thread while the matcher is fitted (or read
-    from its cache), so start-up pays for the slower of the two, not for both.
+    On the first load it also runs one whole match, so that "ready" means the first client does
+    not pay for the first pass through every model and code path.
     """
-    if encoders:
-        return build_matcher(settings, store, encoders=list(encoders))
-    models = load_encoders(settings)
-    loading = threading.Thread(target=warm_up, args=(models,), name="models-load", daemon=True)
-    loading.start()
-    try:
-        return build_matcher(settings, store, encoders=models)
-    finally:
-        loading.join()
+    matcher = build_matcher(settings, store, encoders=list(encoders) if encoders else None)
+    if not encoders:
+        matcher.match(WARM_UP_TEXT)
+    return matcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,10 +134,6 @@ class MatcherHolder:
                 return snapshot.matcher
             encoders = snapshot.matcher.encoders_ if snapshot is not None else None
             matcher = self.factory(self.settings, self.store, encoders)
-            if snapshot is None:
-                # With every embedding cached, fitting never ran the models, and they load on first
-                # use: run one match so "ready" means the first client does not wait for them.
-                matcher.match(WARM_UP_TEXT)
             with self._swap_lock:
                 self._snapshot = _Snapshot(matcher, token)
             log.info("matcher ready: %s", matcher.provenance_)
@@ -241,10 +232,9 @@ class Runtime:
         if cluster_id == NO_FIT:
             raise InvalidInput(("path", "cluster_id"), f"{NO_FIT!r} is reserved for profiles that fit no cluster")
         try:
-            cluster = cluster_from_dict(payload, source="edit")
+            cluster = self.store.put_cluster(payload)
         except CatalogueError as exc:
             raise InvalidInput(("body",), str(exc)) from None
-        self.store.put_cluster(payload)
         self.holder.refresh_after_write()
         return cluster
 

@@ -105,7 +105,7 @@ def test_a_bug_is_a_json_500_without_internals(settings, small_matcher):
         classes_ = small_matcher.classes_
         catalogue_ = small_matcher.catalogue_
 
-        def match(self, text, **kwargs):  # the warm-up at load
+        def match(self, text, **kwargs):  # one profile works; batches fail
             return small_matcher.match(text, **kwargs)
 
         def match_many(self, *args, **kwargs):
