@@ -93,7 +93,7 @@ class ClusterUpdate(_In):
     terms: LangLists
     typical_members: LangLists
     former_names: list[NonBlank] = Field(default_factory=list)
-    url: Annotated[str, Field(max_length=2000, pattern=r"^https?://\S+$")] | None = None
+    url: Annotated[str, Field(max_length=2000, pattern=rf"^https?://{VISIBLE}+$")] | None = None
 
     def to_payload(self, cluster_id: str) -> dict[str, Any]:
         """The catalogue's JSON form of this cluster, with the id from the path."""
