@@ -3,6 +3,7 @@ with the catalogue terms and the labelled examples they resemble."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -102,7 +103,8 @@ def explain_clusters(
             semantic = [t for t in ranked[:MAX_TERMS] if term_sims[i, t] >= TERM_MIN_SIM]
             terms = list(dict.fromkeys(matcher.term_texts_[t] for t in [*lexical, *semantic]))[:MAX_TERMS]
             all_terms.extend(terms)
-            evidence.append(Evidence(p.text, p.start, p.end, round(float(weights[i]), 3), tuple(terms)))
+            weight = math.floor(float(weights[i]) * 1000) / 1000  # rounded down: the weights never sum over 1
+            evidence.append(Evidence(p.text, p.start, p.end, weight, tuple(terms)))
         out[cid] = Explanation(
             evidence=tuple(evidence),
             matched_terms=tuple(dict.fromkeys(all_terms)),

@@ -103,8 +103,15 @@ def test_no_text_copies_the_catalogue(
     assert not copies, f"profiles that copy a catalogue text: {copies}"
 
 
-def test_the_independent_set_loads_in_two_halves(committed_catalogue: Catalogue) -> None:
-    rows = load_profiles(DATA_DIR / "labelled" / "independent.v1.jsonl", known=committed_catalogue.ids)
-    assert Counter(p.split for p in rows) == {"half-a": 80, "half-b": 80}
+@pytest.mark.parametrize(("name", "half"), [("independent.v1.jsonl", 80), ("independent.v2.jsonl", 95)])
+def test_the_independent_sets_load_in_two_halves(committed_catalogue: Catalogue, name: str, half: int) -> None:
+    rows = load_profiles(DATA_DIR / "labelled" / name, known=committed_catalogue.ids)
+    assert Counter(p.split for p in rows) == {"half-a": half, "half-b": half}
     assert sum(p.labels == (NO_FIT,) for p in rows) >= 15
+    assert sum(p.lang == "pl" for p in rows) >= 0.4 * len(rows)
     assert not {_norm(p.text) for p in rows} & {_norm(p.text) for p in load_profiles(PROFILES_PATH)}
+
+
+def test_the_independent_sets_share_no_text() -> None:
+    first, second = (load_profiles(DATA_DIR / "labelled" / f"independent.v{v}.jsonl") for v in (1, 2))
+    assert not {_norm(p.text) for p in first} & {_norm(p.text) for p in second}

@@ -185,12 +185,13 @@ def test_clusters_lists_the_catalogue(env, catalogue):
 def test_feedback_changes_the_next_match(env):
     """Feedback imported on the command line is what the next command learns from."""
     text = "Hodowla ślimaków winniczków, śluz ślimaka dla producentów kremów"
-    before = json.loads(run("match", text, "--json").stdout)["matches"][0]
-    data = _jsonl(env / "fb.jsonl", [{"text": text, "labels": ["biochem"]}])
+    before = json.loads(run("match", text, "--json").stdout)["matches"]
+    corrected = before[1]["cluster"]  # the office says the runner-up is right
+    data = _jsonl(env / "fb.jsonl", [{"text": text, "labels": [corrected]}])
     assert run("feedback", "import", str(data)).exit_code == 0
-    after = json.loads(run("match", text, "--json").stdout)["matches"][0]
-    assert before["cluster"] != "biochem"
-    assert after["cluster"] == "biochem"
+    after = json.loads(run("match", text, "--json").stdout)["matches"]
+    assert before[0]["cluster"] != corrected
+    assert after[0]["cluster"] == corrected
 
 
 def test_an_unknown_backend_is_one_line_and_exit_2(env):

