@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from bench.common import distinct_texts, reference_text, summary
@@ -23,23 +24,33 @@ def load_default_encoders() -> tuple[list[Any], dict[str, float]]:
     return encoders, load_s
 
 
+def one_round(encoders: list[Any], batch: list[str]) -> dict[str, float]:
+    """Seconds each encoder takes for ``batch``, one after the other (as the matcher calls them)."""
+    times = {}
+    for enc in encoders:
+        t0 = time.perf_counter()
+        enc.encode(batch)
+        times[enc.name] = time.perf_counter() - t0
+    return times
+
+
+def _rounds(encoders: list[Any], batches: Iterable[list[str]]) -> dict[str, list[float]]:
+    """Per-encoder seconds for each batch, plus their sum ("sum"), one value per batch."""
+    out: dict[str, list[float]] = {enc.name: [] for enc in encoders}
+    out["sum"] = []
+    for batch in batches:
+        times = one_round(encoders, batch)
+        for name, dt in times.items():
+            out[name].append(dt)
+        out["sum"].append(sum(times.values()))
+    return out
+
+
 def single_rounds(encoders: list[Any], text: str, rounds: int, warm: int = 5) -> dict[str, list[float]]:
     """Per-encoder seconds for ``[text]``, measured in alternating rounds (so load drift hits all alike)."""
     for _ in range(warm):
-        for enc in encoders:
-            enc.encode([text])
-    out: dict[str, list[float]] = {enc.name: [] for enc in encoders}
-    out["sum"] = []
-    for _ in range(rounds):
-        total = 0.0
-        for enc in encoders:
-            t0 = time.perf_counter()
-            enc.encode([text])
-            dt = time.perf_counter() - t0
-            out[enc.name].append(dt)
-            total += dt
-        out["sum"].append(total)
-    return out
+        one_round(encoders, [text])
+    return _rounds(encoders, ([text] for _ in range(rounds)))
 
 
 def isolated(encoders: list[Any], text: str, n: int = 30) -> dict[str, list[float]]:
@@ -57,24 +68,17 @@ def isolated(encoders: list[Any], text: str, n: int = 30) -> dict[str, list[floa
     return out
 
 
-def batch_rounds(encoders: list[Any], texts: list[str], batch: int, rounds: int) -> dict[str, list[float]]:
-    """Per-encoder seconds per batch of ``batch`` texts, each round a different slice of ``texts``."""
-    out: dict[str, list[float]] = {enc.name: [] for enc in encoders}
-    out["sum"] = []
-    for enc in encoders:  # warm this batch shape
-        enc.encode(texts[:batch])
-    for r in range(rounds):
-        start = (r * batch) % max(1, len(texts) - batch)
-        chunk = texts[start : start + batch]
-        total = 0.0
-        for enc in encoders:
-            t0 = time.perf_counter()
-            enc.encode(chunk)
-            dt = time.perf_counter() - t0
-            out[enc.name].append(dt)
-            total += dt
-        out["sum"].append(total)
-    return out
+def batch_rounds(
+    encoders: list[Any], texts: list[str], batch: int, rounds: int, *, first: int = 0, warm: bool = True
+) -> dict[str, list[float]]:
+    """Per-encoder seconds per batch of ``batch`` texts, each round a different slice of ``texts``.
+
+    Round ``r`` takes the ``first + r``-th slice, so repeated calls can move on through ``texts``.
+    """
+    if warm:  # this batch shape
+        one_round(encoders, texts[:batch])
+    starts = (((first + r) * batch) % max(1, len(texts) - batch) for r in range(rounds))
+    return _rounds(encoders, (texts[start : start + batch] for start in starts))
 
 
 def run(quick: bool = False, log: Any = print, floor: Any = None) -> dict[str, Any]:

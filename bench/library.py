@@ -37,6 +37,7 @@ def stage_breakdown(m: Any, text: str, rounds: int) -> dict[str, Any]:
     "embed" is the text by every model plus the explanation's passages by the first, in one call.
     """
     from matcher.explain import explain_clusters, passages_to_embed
+    from matcher.text import detect_lang
 
     stages: dict[str, list[float]] = {
         k: [] for k in ("embed", "features_and_head", "calibrate", "result_no_explain", "explain")
@@ -45,11 +46,12 @@ def stage_breakdown(m: Any, text: str, rounds: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         emb, parts = m._embed([text], [p.text for p in passages_to_embed(text)])
         t1 = time.perf_counter()
-        raw = m._raw_scores([text], emb)
+        lang = detect_lang(text)
+        raw = m._raw_scores([text], emb, [lang])
         t2 = time.perf_counter()
         probs = m.rule_.calibrate(raw)
         t3 = time.perf_counter()
-        m._result(text, probs[0], m.rule_, top_k=None, explain=False)
+        m._result(text, lang, probs[0], m.rule_, top_k=None, explain=False)
         t4 = time.perf_counter()
         explain_clusters(m, text, [m.classes_[int(probs[0].argmax())]], whole=emb[0][0], parts=parts)
         t5 = time.perf_counter()

@@ -337,25 +337,25 @@ class Matcher:
             self.rule_ = DecisionRule(max_labels=self.max_labels)
             return
         texts = [p.text for p in cal]
-        raw = self._raw_scores(texts, self._embed_cached(texts))
+        langs = np.array([detect_lang(t) for t in texts])
+        raw = self._raw_scores(texts, self._embed_cached(texts), langs)
         labels = [p.labels for p in cal]
         self.rule_ = tune_rule(raw, labels, self.classes_, max_labels=self.max_labels)
         if self.per_language_rules:
-            langs = np.array([detect_lang(t) for t in texts])
             for lang in np.unique(langs):
                 rows = np.flatnonzero(langs == lang)
                 if rows.size >= MIN_LANGUAGE_ROWS:
                     rule = tune_rule(raw[rows], [labels[i] for i in rows], self.classes_, max_labels=self.max_labels)
                     self.language_rules_[str(lang)] = rule
 
-    def _rules(self, texts: Sequence[str]) -> list[DecisionRule]:
-        """The decision rule for each text: its language's, else the shared one."""
+    def _rules(self, langs: Sequence[str]) -> list[DecisionRule]:
+        """The decision rule for each text's language: its language's, else the shared one."""
         if not self.language_rules_:
-            return [self.rule_] * len(texts)
-        return [self.language_rules_.get(detect_lang(t), self.rule_) for t in texts]
+            return [self.rule_] * len(langs)
+        return [self.language_rules_.get(lang, self.rule_) for lang in langs]
 
-    def _calibrate(self, texts: Sequence[str], raw: np.ndarray) -> tuple[np.ndarray, list[DecisionRule]]:
-        rules = self._rules(texts)
+    def _calibrate(self, langs: Sequence[str], raw: np.ndarray) -> tuple[np.ndarray, list[DecisionRule]]:
+        rules = self._rules(langs)
         if all(r is self.rule_ for r in rules):
             return self.rule_.calibrate(raw), rules
         return np.vstack([rule.calibrate(raw[i : i + 1]) for i, rule in enumerate(rules)]), rules
@@ -445,11 +445,14 @@ class Matcher:
             blocks.extend([p_cluster, margin, z, p_none])
         return np.stack(blocks, axis=2)  # (n, k, f)
 
-    def _raw_scores(self, texts: list[str], embedded: list[np.ndarray] | None = None) -> np.ndarray:
+    def _raw_scores(
+        self, texts: list[str], embedded: list[np.ndarray] | None = None, langs: Sequence[str] | None = None
+    ) -> np.ndarray:
+        """The head's scores, each text by its language's head (``langs``: detected when not given)."""
         X = self._features(texts, embedded=embedded)
         n, k, f = X.shape
         out = np.empty((n, k))
-        langs = np.array([detect_lang(t) for t in texts])
+        langs = np.array(langs if langs is not None else [detect_lang(t) for t in texts])
         for lang in np.unique(langs):
             rows = langs == lang
             head = self.language_heads_.get(str(lang), self.head_)
@@ -460,7 +463,8 @@ class Matcher:
         """Calibrated probability that each cluster is acceptable, shape (n_texts, n_clusters)."""
         self._check_fitted()
         texts = _check_texts(texts)
-        return self._calibrate(texts, self._raw_scores(texts))[0]
+        langs = [detect_lang(t) for t in texts]
+        return self._calibrate(langs, self._raw_scores(texts, langs=langs))[0]
 
     # -- the public verbs -----------------------------------------------------------------
 
@@ -488,15 +492,21 @@ class Matcher:
             passages = [[p.text for p in passages_to_embed(t)] if explain else [] for t in chunk]
             embedded, parts = self._embed(chunk, [p for ps in passages for p in ps])
             ends = np.cumsum([len(ps) for ps in passages])
-            probs, rules = self._calibrate(chunk, self._raw_scores(chunk, embedded))
+            langs = [detect_lang(t) for t in chunk]  # once per text: the head, the rule and the result use it
+            probs, rules = self._calibrate(langs, self._raw_scores(chunk, embedded, langs))
             for i, text in enumerate(chunk):
                 whole, own = embedded[0][i], parts[ends[i] - len(passages[i]) : ends[i]]
-                out.append(self._result(text, probs[i], rules[i], top_k=top_k, explain=explain, whole=whole, parts=own))
+                out.append(
+                    self._result(
+                        text, langs[i], probs[i], rules[i], top_k=top_k, explain=explain, whole=whole, parts=own
+                    )
+                )
         return out
 
     def _result(
         self,
         text: str,
+        lang: str,
         probs: np.ndarray,
         rule: DecisionRule,
         *,
@@ -507,7 +517,6 @@ class Matcher:
     ) -> MatchResult:
         order = np.argsort(-probs, kind="stable")
         decision, review, reason = rule.decide(probs[order], [self.classes_[i] for i in order])
-        lang = detect_lang(text)
         n_explained = top_k if top_k is not None else max(len(decision), 1)
         explanations = {}
         if explain:

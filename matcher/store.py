@@ -139,14 +139,23 @@ class Store:
                 q = q.where(FeedbackRow.withdrawn_at.is_(None))
             return list(s.scalars(q))
 
+    def get_feedback(self, feedback_id: int) -> FeedbackRow:
+        with self.session() as s:
+            return self._feedback_row(s, feedback_id)
+
     def withdraw_feedback(self, feedback_id: int) -> FeedbackRow:
         with self.session() as s:
-            row = s.get(FeedbackRow, feedback_id)
-            if row is None:
-                raise NotFound(f"no feedback with id {feedback_id}")
+            row = self._feedback_row(s, feedback_id)
             if row.withdrawn_at is None:
                 row.withdrawn_at = _now()
             return row
+
+    @staticmethod
+    def _feedback_row(s: Session, feedback_id: int) -> FeedbackRow:
+        row = s.get(FeedbackRow, feedback_id)
+        if row is None:
+            raise NotFound(f"no feedback with id {feedback_id}")
+        return row
 
     def feedback_profiles(self) -> list[LabelledProfile]:
         """Active feedback as labelled profiles, oldest first."""

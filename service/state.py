@@ -18,8 +18,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
-from sqlalchemy import select
-
 from matcher.catalogue import Catalogue, CatalogueError, Cluster
 from matcher.config import NO_FIT
 from matcher.encoders import Encoder
@@ -275,8 +273,7 @@ class Runtime:
         profile = LabelledProfile(id="", text=self.check_text(text), labels=tuple(chosen), lang=detect_lang(text))
         (feedback_id,) = self.store.add_feedback([profile], source="api")
         self.holder.refresh_after_write()
-        with self.store.session() as s:
-            return s.scalars(select(FeedbackRow).where(FeedbackRow.id == feedback_id)).one()
+        return self.store.get_feedback(feedback_id)
 
     def withdraw_feedback(self, feedback_id: int) -> FeedbackRow:
         row = self.store.withdraw_feedback(feedback_id)

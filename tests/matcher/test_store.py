@@ -82,6 +82,14 @@ def test_withdrawn_feedback_is_hidden_by_default(store: Store) -> None:
     assert everything[1].withdrawn_at is not None
 
 
+def test_get_feedback_reads_one_row_and_names_a_missing_one(store: Store) -> None:
+    ids = store.add_feedback(_profiles())
+    row = store.get_feedback(ids[1])
+    assert (row.id, row.text, row.labels) == (ids[1], "Budujemy farmy wiatrowe.", ["energy", "construction"])
+    with pytest.raises(NotFound, match=f"no feedback with id {ids[-1] + 1}"):
+        store.get_feedback(ids[-1] + 1)
+
+
 def test_withdrawing_twice_keeps_the_first_time(store: Store) -> None:
     (fid,) = store.add_feedback(_profiles()[:1])
     first = store.withdraw_feedback(fid).withdrawn_at

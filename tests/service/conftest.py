@@ -149,6 +149,12 @@ def make_settings_fixture(tmp_path: Path) -> Callable[..., Settings]:
     return lambda **overrides: make_settings(tmp_path, **overrides)
 
 
+@pytest.fixture(name="settings_in", scope="session")
+def settings_in_fixture() -> Callable[..., Settings]:
+    """:func:`make_settings` for a folder of the caller's choosing (module-scoped apps)."""
+    return make_settings
+
+
 @pytest.fixture(name="running", scope="session")
 def running_fixture() -> Callable[[FastAPI], AbstractContextManager[TestClient]]:
     return running

@@ -27,17 +27,9 @@ BAKERY_EN = "We bake bread and cakes for local shops."
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory, real_matcher, live_server) -> Iterator[str]:
+def base_url(tmp_path_factory, real_matcher, live_server, settings_in) -> Iterator[str]:
     """A live server with the real models; its own database and the admin key of the test settings."""
-    from matcher.settings import Settings
-
-    folder = tmp_path_factory.mktemp("browser")
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=f"sqlite:///{folder / 'matcher.db'}",
-        cache_dir=folder / "cache",
-        api_key="browser-admin-key",
-    )
+    settings = settings_in(tmp_path_factory.mktemp("browser"), api_key="browser-admin-key")
     with live_server(create_app(settings, matcher_factory=lambda s, store, encoders: real_matcher)) as url:
         yield url
 

@@ -46,15 +46,9 @@ schema.app = _proxy
 
 
 @pytest.fixture(scope="module", autouse=True)
-def api_app(tmp_path_factory: pytest.TempPathFactory, small_matcher) -> None:
+def api_app(tmp_path_factory: pytest.TempPathFactory, small_matcher, settings_in) -> None:
     """The app under test: the small matcher and its own database."""
-    folder = tmp_path_factory.mktemp("schemathesis")
-    app_settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=f"sqlite:///{folder / 'matcher.db'}",
-        cache_dir=folder / "cache",
-        **LIMITS,
-    )
+    app_settings = settings_in(tmp_path_factory.mktemp("schemathesis"), **LIMITS)
     _proxy.target = create_app(app_settings, matcher_factory=lambda s, store, encoders: small_matcher)
 
 
