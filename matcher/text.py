@@ -1,17 +1,15 @@
-"""Plain-text helpers: passages with offsets, and a light English/Polish language guess."""
+"""Plain-text helpers: passages with offsets, and which of English and Polish a text is in."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
-_PL_CHARS = set("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
-_PL_WORDS = frozenset(
-    "i w na z do się jest są oraz dla nie że to jak od po przez przy jesteśmy firma firmy "
-    "naszych nasza nasz nasze oferujemy zajmujemy się ze lub także również który która które "
-    "dzień dobry szukamy współpracy sp zo o".split()
-)
-_EN_WORDS = frozenset("the and of to in for with we our is are a an on as by from that this which us at".split())
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+#: The languages the matcher routes; a text is always one of them.
+LANGUAGES = ("en", "pl")
 # A passage ends at . ! ? ; or a newline, or a bullet; the punctuation stays with its passage.
 _BOUNDARY = re.compile(r"(?<=[.!?;])\s+|\s*\n+\s*|\s+[•·–-]\s+(?=\S)")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -24,12 +22,21 @@ class Passage:
     end: int
 
 
+@functools.cache
+def _identifier() -> LanguageIdentifier:
+    """py3langid's byte n-gram model (shipped inside its wheel), limited to :data:`LANGUAGES`."""
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
+    identifier.set_languages(list(LANGUAGES))
+    return identifier
+
+
 def detect_lang(text: str) -> str:
-    """Guess ``"pl"`` or ``"en"`` from diacritics and function words (good enough for routing)."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    pl = sum(w in _PL_WORDS for w in words) + 2 * sum(ch in _PL_CHARS for ch in text)
-    en = sum(w in _EN_WORDS for w in words)
-    return "pl" if pl > en else "en"
+    """``"pl"`` or ``"en"``: whichever of the two the text is more likely written in.
+
+    A Polish place name in an English sentence ("Two-person indie studio, Słupsk") stays English,
+    and Polish typed without diacritics is still Polish.
+    """
+    return str(_identifier().classify(text)[0])
 
 
 def split_passages(text: str, *, max_words: int = 40) -> list[Passage]:

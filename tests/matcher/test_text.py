@@ -30,6 +30,7 @@ def test_detect_lang_polish(text: str) -> None:
         "We are a software house from Gdynia building web applications for the maritime industry.",
         "Our company designs ventilation and air-conditioning systems for office buildings.",
         "Offshore wind farm services: installation vessels and maintenance of the turbines.",
+        "Boat repairs and winter storage in Władysławowo.",  # a Polish place name, an English text
     ],
 )
 def test_detect_lang_english(text: str) -> None:
