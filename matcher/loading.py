@@ -23,6 +23,7 @@ from matcher.catalogue import Catalogue, load_catalogue
 from matcher.encoders import Encoder, load_encoder, warm_up
 from matcher.estimator import Matcher
 from matcher.settings import Settings
+from matcher.text import load_language_model
 from matcher.types import LabelledProfile
 
 if TYPE_CHECKING:
@@ -54,7 +55,9 @@ def build_matcher(settings: Settings, store: Store | None, *, encoders: list[Enc
     loading = threading.Thread(target=warm_up, args=(models,), name="models-load", daemon=True)
     loading.start()
     try:
-        return _build(settings, store, models)
+        matcher = _build(settings, store, models)
+        load_language_model()  # beside the models too, rather than in the first match
+        return matcher
     finally:
         loading.join()
 

@@ -30,6 +30,11 @@ def _identifier() -> LanguageIdentifier:
     return identifier
 
 
+def load_language_model() -> None:
+    """Load the language model now (about a second) instead of at the first :func:`detect_lang`."""
+    _identifier()
+
+
 def detect_lang(text: str) -> str:
     """``"pl"`` or ``"en"``: whichever of the two the text is more likely written in.
 

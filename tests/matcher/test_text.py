@@ -124,3 +124,11 @@ def test_offsets_and_coverage_on_random_texts() -> None:
         _assert_offsets(text, passages)
         covered = {i for p in passages for i in range(p.start, p.end)}
         assert all(i in covered for i, ch in enumerate(text) if re.match(r"\w", ch)), text
+
+
+def test_the_language_model_can_be_loaded_ahead() -> None:
+    from matcher.text import _identifier, load_language_model
+
+    load_language_model()
+    assert _identifier.cache_info().currsize == 1
+    assert detect_lang("Budujemy mosty.") == "pl"
