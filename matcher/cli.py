@@ -15,7 +15,7 @@ from rich.table import Table
 
 from matcher.catalogue import CatalogueError
 from matcher.config import REPORTS_DIR
-from matcher.profiles import ProfileError
+from matcher.profiles import ProfileError, by_split, load_profiles
 from matcher.settings import Settings, get_settings
 from matcher.triage import InputError
 
@@ -197,7 +197,7 @@ def triage(
 def evaluate(
     ctx: typer.Context,
     data: Annotated[Path, typer.Argument(help="Labelled profiles (.jsonl with text and labels).")],
-    split: Annotated[str | None, typer.Option(help="Only rows of this split (train, dev or test).")] = None,
+    split: Annotated[str | None, typer.Option(help="Only rows of this split (any name the file uses).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     plot: Annotated[Path, typer.Option(help="Where to save the confusion matrix PNG.")] = REPORTS_DIR
     / "confusion-matrix.png",
@@ -206,13 +206,12 @@ def evaluate(
     """Top-1, top-3, routing and no-fit metrics per language and per cluster, and a confusion matrix."""
     from matcher.evaluation import evaluate as run
     from matcher.evaluation import plot_confusion
-    from matcher.profiles import load_profiles
 
     with _user_errors():
         m = _matcher(ctx.obj, feedback=not no_feedback)
         profiles = load_profiles(data, known=m.classes_)
         if split:
-            profiles = [p for p in profiles if p.split == split]
+            profiles = by_split(profiles, split)
         if not profiles:
             raise UserError(f"{data}: no profiles to evaluate" + (f" in split {split!r}" if split else ""))
         rep = _with_status(f"Matching {len(profiles)} profiles...", lambda: run(m, profiles))
@@ -259,14 +258,13 @@ def feedback_import(
 ) -> None:
     """Store labelled profiles as feedback; later matching (CLI and service) learns from them."""
     from matcher.loading import effective_catalogue
-    from matcher.profiles import load_profiles
 
     with _user_errors():
         store = _store(ctx.obj)
         known = effective_catalogue(ctx.obj, store).ids
         profiles = load_profiles(data, known=known)  # all or nothing: one bad line stores none
         if split is not None:
-            profiles = [p for p in profiles if p.split == split]
+            profiles = by_split(profiles, split)
             if not profiles:
                 raise UserError(f"{data}: no profiles in split {split!r}")
         ids = store.add_feedback(profiles, source="import")

@@ -112,7 +112,7 @@ def torch_minilm():
 
 
 @pytest.mark.slow
-def test_onnx_gives_the_same_embeddings_as_torch(torch_minilm, tmp_path_factory):
+def test_onnx_gives_the_same_embeddings_as_torch(torch_minilm):
     reference = torch_minilm.encode(TEXTS)
     onnx = OnnxEncoder("all-MiniLM-L6-v2", cache_dir=CACHE_DIR, batch_size=2)  # batches of mixed lengths
     out = onnx.encode(TEXTS)
