@@ -293,15 +293,15 @@ class Matcher:
         self._nofit = self._pool(none_texts, [0] * len(none_texts))
         if not self.tfidf:
             return
-        if fit_tfidf:
-            self.tfidf_ = TfidfVectorizer(
-                analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=True
-            ).fit(self._protos.texts + ex_texts + none_texts)
-            self._protos_tfidf = self.tfidf_.transform(self._protos.texts)
-        self._examples_tfidf = self.tfidf_.transform(ex_texts)
-        self._nofit_tfidf = (
-            self.tfidf_.transform(none_texts) if none_texts else sparse.csr_matrix((0, len(self.tfidf_.vocabulary_)))
-        )
+        if fit_tfidf:  # fitted and applied in one pass over the texts: the n-grams are the start-up's costliest step
+            self.tfidf_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=True)
+            pools = self.tfidf_.fit_transform(self._protos.texts + ex_texts + none_texts).tocsr()
+            a, b = len(self._protos.texts), len(self._protos.texts) + len(ex_texts)
+            self._protos_tfidf, self._examples_tfidf, self._nofit_tfidf = pools[:a], pools[a:b], pools[b:]
+        else:
+            self._examples_tfidf = self.tfidf_.transform(ex_texts)
+            empty = sparse.csr_matrix((0, len(self.tfidf_.vocabulary_)))
+            self._nofit_tfidf = self.tfidf_.transform(none_texts) if none_texts else empty
         # The three pools side by side, transposed once here rather than on every query.
         self._pools_tfidf_t = sparse.vstack([self._protos_tfidf, self._examples_tfidf, self._nofit_tfidf]).T.tocsr()
 
@@ -319,7 +319,9 @@ class Matcher:
 
     def _fit_heads(self, train: list[LabelledProfile], learned: np.ndarray | None) -> None:
         texts = [p.text for p in train]
-        X = self._features(texts, leave_out=True, embedded=self._embed_cached(texts), learned=learned)
+        X = self._features(
+            texts, leave_out=True, embedded=self._embed_cached(texts), learned=learned, grams=self._pooled_grams(texts)
+        )
         y = self._label_matrix(train)[:, : len(self.classes_)]
         self.head_ = self._fit_head(X, y)
         self.language_heads_ = {}
@@ -329,6 +331,16 @@ class Matcher:
                 rows = langs == lang
                 if rows.sum() >= MIN_LANGUAGE_ROWS and 0 < y[rows].sum() < y[rows].size:
                     self.language_heads_[str(lang)] = self._fit_head(X[rows], y[rows])
+
+    def _pooled_grams(self, texts: list[str]) -> sparse.csr_matrix | None:
+        """The n-gram vectors of texts that are in the example or no-fit pools (``None`` if one is not)."""
+        if not self.tfidf:
+            return None
+        where = {t: i for i, t in enumerate(self._examples.texts + self._nofit.texts)}
+        if any(t not in where for t in texts):
+            return None
+        pooled = sparse.vstack([self._examples_tfidf, self._nofit_tfidf]).tocsr()
+        return pooled[[where[t] for t in texts]]
 
     def _tune(self, calibration: Sequence[LabelledProfile]) -> None:
         self.language_rules_: dict[str, DecisionRule] = {}
@@ -397,10 +409,12 @@ class Matcher:
         leave_out: bool = False,
         embedded: list[np.ndarray] | None = None,
         learned: np.ndarray | None = None,
+        grams: sparse.csr_matrix | None = None,
     ) -> np.ndarray:
         """Pair features, shape (n_texts, n_clusters, n_features).
 
-        ``learned`` overrides the classifier's probabilities (out-of-fold ones while fitting).
+        ``learned`` overrides the classifier's probabilities (out-of-fold ones while fitting);
+        ``grams``, the texts' n-gram vectors when they are known already.
         """
         k = len(self.classes_)
         q_emb = embedded if embedded is not None else self._embed(texts)[0]
@@ -409,7 +423,8 @@ class Matcher:
             for q, p, e, z in zip(q_emb, self._protos.emb, self._examples.emb, self._nofit.emb, strict=True)
         ]
         if self.tfidf:
-            pools = (self.tfidf_.transform(texts) @ self._pools_tfidf_t).toarray()
+            grams = grams if grams is not None else self.tfidf_.transform(texts)
+            pools = (grams @ self._pools_tfidf_t).toarray()
             a, b = len(self._protos.texts), len(self._protos.texts) + len(self._examples.texts)
             sims.append((pools[:, :a], pools[:, a:b], pools[:, b:]))
         if leave_out:  # a text never counts as evidence for itself

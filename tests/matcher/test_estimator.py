@@ -110,6 +110,15 @@ def test_per_language_rules_decide_each_text_by_its_language(hashing_encoder, ca
     np.testing.assert_allclose(shared.predict_proba([en, pl]), shared.rule_.calibrate(shared._raw_scores([en, pl])))
 
 
+def test_pooled_ngrams_equal_fresh_ones(small_matcher, profiles):
+    """Fitting reuses the example pools' n-gram vectors; they must be what transforming the texts gives."""
+    texts = [p.text for p in by_split(profiles, "train")[:40]]
+    grams = small_matcher._pooled_grams(texts)
+    assert grams is not None
+    assert abs(grams - small_matcher.tfidf_.transform(texts)).max() < 1e-12
+    assert small_matcher._pooled_grams([*texts, "a text in no pool"]) is None
+
+
 def test_fits_on_the_catalogue_alone(hashing_encoder, catalogue, profiles):
     """No labelled examples at all (a fresh install with no feedback): the catalogue is enough."""
     m = Matcher([hashing_encoder], cache_dir=None).fit(catalogue, [], calibration=by_split(profiles, "dev"))
