@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-PROFILES = ROOT / "data" / "labelled" / "profiles.v5.jsonl"
+PROFILES = ROOT / "data" / "labelled" / "profiles.v6.jsonl"
 RESULTS = Path(__file__).resolve().parent / "results"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 

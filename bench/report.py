@@ -266,7 +266,7 @@ def markdown(res: dict[str, Any]) -> str:
         "The part-1 floor calls the models alternately, as the matcher does (a model's idle threads can slow "
         "the next one down, so that sum may exceed the isolated floor: each model alone, back to back); "
         "ratios against both are shown. "
-        "Notes: every single-profile figure uses profile p0541 of data/labelled/profiles.v5.jsonl (78 words, "
+        "Notes: every single-profile figure uses profile p0541 of data/labelled/profiles.v6.jsonl (78 words, "
         "English), warm. Batches and triage use the labelled texts cycled with small variations (distinct "
         "strings; median 30 words). Raw encode = each default encoder's own `.encode` as the matcher "
         "configures it (MATCHER_BACKEND default; USE on one thread for up to 8 texts, ONNX on every core "

@@ -7,7 +7,7 @@ from pathlib import Path
 PROJ_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJ_ROOT / "data"
 CATALOGUE_PATH = DATA_DIR / "catalogue" / "clusters.v1.json"
-PROFILES_PATH = DATA_DIR / "labelled" / "profiles.v5.jsonl"
+PROFILES_PATH = DATA_DIR / "labelled" / "profiles.v6.jsonl"
 VAR_DIR = PROJ_ROOT / "var"
 CACHE_DIR = VAR_DIR / "cache"
 REPORTS_DIR = PROJ_ROOT / "reports"
