@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,6 +14,9 @@ from matcher.config import NO_FIT
 _EPS = 1e-6
 #: Calibration is fitted on each held-out profile's best cluster (see :func:`tune_rule`).
 CALIBRATE_TOP: int | None = 1
+#: Inverse regularisation of the calibration: light when only the head's score is calibrated,
+#: moderate once the profile's no-fit evidence joins it (5-fold CV, see :func:`tune_rule`).
+PLATT_C, EVIDENCE_C = 1e4, 1.0
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -24,6 +28,11 @@ def _logit(p: np.ndarray) -> np.ndarray:
 class DecisionRule:
     """Platt calibration of the head's scores, then thresholds on the calibrated scores.
 
+    The calibration may also weigh the profile's *no-fit evidence* (``evidence``: how closely it
+    resembles profiles that fit no cluster, one number per similarity source, and the classifier's
+    no-fit score): a profile that looks like a shop or a news portal then scores lower on every
+    cluster, however much it talks like one.
+
     - the best cluster is routed to when its score reaches ``accept``; otherwise no cluster fits;
     - a second cluster joins when its score reaches ``second`` (up to ``max_labels``);
     - a person should look when nothing fits, when the best score is under ``review_below``,
@@ -32,14 +41,26 @@ class DecisionRule:
 
     slope: float = 1.0
     intercept: float = 0.0
+    evidence: tuple[float, ...] = ()
     accept: float = 0.5
     second: float = 0.5
     review_below: float = 0.8
     close_margin: float = 0.1
     max_labels: int = 2
 
-    def calibrate(self, raw: np.ndarray) -> np.ndarray:
-        z = self.slope * _logit(np.asarray(raw, dtype=np.float64)) + self.intercept
+    def calibrate(self, raw: np.ndarray, evidence: np.ndarray | None = None) -> np.ndarray:
+        """Calibrated scores for ``raw`` (n_profiles, n_clusters), or (n_clusters,) for one profile.
+
+        ``evidence`` holds each profile's no-fit evidence, (n_profiles, n_evidence) or (n_evidence,);
+        it is required when the rule was fitted with it.
+        """
+        raw = np.asarray(raw, dtype=np.float64)
+        z = self.slope * _logit(raw) + self.intercept
+        if self.evidence:
+            if evidence is None:
+                raise ValueError("this rule weighs no-fit evidence: pass the profiles' evidence")
+            shift = np.asarray(evidence, dtype=np.float64) @ np.asarray(self.evidence)
+            z = z + (shift[..., None] if raw.ndim > 1 else shift)
         return 1.0 / (1.0 + np.exp(-z))
 
     def decide(self, ranked_scores: np.ndarray, ranked_ids: Sequence[str]) -> tuple[list[str], bool, str | None]:
@@ -84,10 +105,14 @@ def tune_rule(
     *,
     max_labels: int = 2,
     calibrate_top: int | None = CALIBRATE_TOP,
+    evidence: np.ndarray | None = None,
 ) -> DecisionRule:
     """Fit Platt calibration and choose the thresholds on held-out profiles (never the test split).
 
-    ``raw`` is the head's score matrix (n_profiles, n_clusters) for those profiles. Calibration is
+    ``raw`` is the head's score matrix (n_profiles, n_clusters) for those profiles; ``evidence``,
+    optionally, their no-fit evidence (n_profiles, n_evidence), which then joins the calibration
+    as extra inputs. (5-fold CV on v4's train+dev rows with v6's data: routing 0.899 -> 0.907,
+    no-fit precision 0.79 -> 0.81 and recall 0.81 -> 0.86, ECE 0.024 -> 0.018.) Calibration is
     fitted on each profile's ``calibrate_top`` best clusters (all when ``None``): the best score is
     the one a routing and the review queue go by, and the many clear negatives would otherwise
     dominate the fit. (5-fold CV on v4's train+dev rows with v5's data: the best cluster only gives
@@ -99,9 +124,18 @@ def tune_rule(
         x_cal, y_cal = np.take_along_axis(raw, top, axis=1), np.take_along_axis(y, top, axis=1)
     else:
         x_cal, y_cal = raw, y
-    platt = LogisticRegression(C=1e4).fit(_logit(x_cal).reshape(-1, 1), y_cal.reshape(-1))
-    rule = DecisionRule(slope=float(platt.coef_[0, 0]), intercept=float(platt.intercept_[0]), max_labels=max_labels)
-    probs = rule.calibrate(raw)
+    inputs = _logit(x_cal).reshape(-1, 1)
+    if evidence is not None:  # each profile's evidence beside each of its calibrated scores
+        inputs = np.hstack([inputs, np.repeat(np.asarray(evidence, dtype=np.float64), x_cal.shape[1], axis=0)])
+    platt = LogisticRegression(C=PLATT_C if evidence is None else EVIDENCE_C, max_iter=5000)
+    platt.fit(inputs, y_cal.reshape(-1))
+    rule = DecisionRule(
+        slope=float(platt.coef_[0, 0]),
+        intercept=float(platt.intercept_[0]),
+        evidence=tuple(float(w) for w in platt.coef_[0, 1:]),
+        max_labels=max_labels,
+    )
+    probs = rule.calibrate(raw, evidence)
     order = np.argsort(-probs, axis=1, kind="stable")
     ranked = np.take_along_axis(probs, order, axis=1)
     ids = [[classes[j] for j in row] for row in order]
@@ -120,8 +154,8 @@ def tune_rule(
     )
 
     def f1_at(second: float) -> float:
-        r = DecisionRule(rule.slope, rule.intercept, accept, second, max_labels=max_labels)
+        r = dataclasses.replace(rule, accept=accept, second=second)
         return float(np.mean([set_f1(r.decide(ranked[i], ids[i])[0], labels[i]) for i in range(len(labels))]))
 
     second = best([f1_at(t) for t in grid])
-    return DecisionRule(rule.slope, rule.intercept, accept, max(second, accept), max_labels=max_labels)
+    return dataclasses.replace(rule, accept=accept, second=max(second, accept))

@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 
 #: A language gets its own head from this many training profiles on.
 MIN_LANGUAGE_ROWS = 40
+#: Pair features per similarity source (see :meth:`Matcher._features`): four reductions, each as
+#: value, margin and z-score, then the no-fit pool's max and mean and two differences. The no-fit
+#: pool's max is at offset ``_NONE_MAX`` of its block; the classifier's no-fit score is last.
+_PER_SOURCE, _NONE_MAX = 16, 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,9 @@ class Matcher:
     per_language : bool, default True
         One head per detected language (English, Polish), so each weighs the encoders by how
         well they serve that language; a shared head covers languages with few examples.
+    nofit_evidence : bool, default True
+        Let the calibration weigh how closely a profile resembles those that fit no cluster
+        (see :class:`~matcher.decision.DecisionRule`).
 
     Attributes
     ----------
@@ -110,6 +117,7 @@ class Matcher:
         classifier_alpha: float = 0.3,
         per_language: bool = True,
         per_language_rules: bool = False,
+        nofit_evidence: bool = True,
     ) -> None:
         self.encoders = encoders
         self.tfidf = tfidf
@@ -120,6 +128,7 @@ class Matcher:
         self.classifier_alpha = classifier_alpha
         self.per_language = per_language
         self.per_language_rules = per_language_rules
+        self.nofit_evidence = nofit_evidence
 
     # -- construction ---------------------------------------------------------------------
 
@@ -154,6 +163,7 @@ class Matcher:
                 "classifier_alpha",
                 "per_language",
                 "per_language_rules",
+                "nofit_evidence",
             )
         }
 
@@ -350,14 +360,20 @@ class Matcher:
             return
         texts = [p.text for p in cal]
         langs = np.array([detect_lang(t) for t in texts])
-        raw = self._raw_scores(texts, self._embed_cached(texts), langs)
+        raw, evidence = self._raw_scores(texts, self._embed_cached(texts), langs)
         labels = [p.labels for p in cal]
-        self.rule_ = tune_rule(raw, labels, self.classes_, max_labels=self.max_labels)
+        self.rule_ = tune_rule(raw, labels, self.classes_, max_labels=self.max_labels, evidence=evidence)
         if self.per_language_rules:
             for lang in np.unique(langs):
                 rows = np.flatnonzero(langs == lang)
                 if rows.size >= MIN_LANGUAGE_ROWS:
-                    rule = tune_rule(raw[rows], [labels[i] for i in rows], self.classes_, max_labels=self.max_labels)
+                    rule = tune_rule(
+                        raw[rows],
+                        [labels[i] for i in rows],
+                        self.classes_,
+                        max_labels=self.max_labels,
+                        evidence=None if evidence is None else evidence[rows],
+                    )
                     self.language_rules_[str(lang)] = rule
 
     def _rules(self, langs: Sequence[str]) -> list[DecisionRule]:
@@ -366,11 +382,17 @@ class Matcher:
             return [self.rule_] * len(langs)
         return [self.language_rules_.get(lang, self.rule_) for lang in langs]
 
-    def _calibrate(self, langs: Sequence[str], raw: np.ndarray) -> tuple[np.ndarray, list[DecisionRule]]:
+    def _calibrate(
+        self, langs: Sequence[str], raw: np.ndarray, evidence: np.ndarray | None
+    ) -> tuple[np.ndarray, list[DecisionRule]]:
         rules = self._rules(langs)
         if all(r is self.rule_ for r in rules):
-            return self.rule_.calibrate(raw), rules
-        return np.vstack([rule.calibrate(raw[i : i + 1]) for i, rule in enumerate(rules)]), rules
+            return self.rule_.calibrate(raw, evidence), rules
+        rows = [
+            rule.calibrate(raw[i : i + 1], None if evidence is None else evidence[i : i + 1])
+            for i, rule in enumerate(rules)
+        ]
+        return np.vstack(rows), rules
 
     def _fit_head(self, X: np.ndarray, y: np.ndarray) -> Pipeline:
         head = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=2000))
@@ -462,24 +484,33 @@ class Matcher:
 
     def _raw_scores(
         self, texts: list[str], embedded: list[np.ndarray] | None = None, langs: Sequence[str] | None = None
-    ) -> np.ndarray:
-        """The head's scores, each text by its language's head (``langs``: detected when not given)."""
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """The head's scores, each text by its language's head (``langs``: detected when not given),
+        and the texts' no-fit evidence for the calibration (``None`` when it is not used)."""
         X = self._features(texts, embedded=embedded)
         n, k, f = X.shape
+        evidence = self._nofit_evidence(X) if self.nofit_evidence else None
         out = np.empty((n, k))
         langs = np.array(langs if langs is not None else [detect_lang(t) for t in texts])
         for lang in np.unique(langs):
             rows = langs == lang
             head = self.language_heads_.get(str(lang), self.head_)
             out[rows] = _head_proba(head, X[rows].reshape(-1, f)).reshape(-1, k)
-        return out
+        return out, evidence
+
+    def _nofit_evidence(self, X: np.ndarray) -> np.ndarray:
+        """Per text: the similarity to the nearest no-fit profile by each source, and the
+        classifier's no-fit score (the same for every cluster, so read from the first)."""
+        n_sources = len(self.encoders_) + int(self.tfidf)
+        cols = [s * _PER_SOURCE + _NONE_MAX for s in range(n_sources)] + ([X.shape[2] - 1] if self.classifier else [])
+        return X[:, 0, cols].astype(np.float64)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probability that each cluster is acceptable, shape (n_texts, n_clusters)."""
         self._check_fitted()
         texts = _check_texts(texts)
         langs = [detect_lang(t) for t in texts]
-        return self._calibrate(langs, self._raw_scores(texts, langs=langs))[0]
+        return self._calibrate(langs, *self._raw_scores(texts, langs=langs))[0]
 
     # -- the public verbs -----------------------------------------------------------------
 
@@ -508,7 +539,7 @@ class Matcher:
             embedded, parts = self._embed(chunk, [p for ps in passages for p in ps])
             ends = np.cumsum([len(ps) for ps in passages])
             langs = [detect_lang(t) for t in chunk]  # once per text: the head, the rule and the result use it
-            probs, rules = self._calibrate(langs, self._raw_scores(chunk, embedded, langs))
+            probs, rules = self._calibrate(langs, *self._raw_scores(chunk, embedded, langs))
             for i, text in enumerate(chunk):
                 whole, own = embedded[0][i], parts[ends[i] - len(passages[i]) : ends[i]]
                 out.append(

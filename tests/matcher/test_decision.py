@@ -197,3 +197,41 @@ def test_tune_rule_with_one_label_at_most() -> None:
         decision, _, _ = rule.decide(row[order], [IDS[j] for j in order])
         assert len(decision) <= 1
         assert routing_correct(decision, truth)
+
+
+# -- no-fit evidence ---------------------------------------------------------------------------
+
+
+def test_evidence_shifts_every_cluster_of_a_profile_alike() -> None:
+    rule = DecisionRule(slope=1.0, intercept=0.0, evidence=(-2.0, 1.0))
+    raw = np.array([[0.9, 0.5], [0.9, 0.5]])
+    evidence = np.array([[0.0, 0.0], [1.0, 0.5]])  # the second profile: shift of -1.5 in logit
+    probs = rule.calibrate(raw, evidence)
+    np.testing.assert_allclose(probs[0], raw[0])
+    logit = np.log(probs / (1 - probs))
+    np.testing.assert_allclose(logit[1] - logit[0], [-1.5, -1.5])
+    np.testing.assert_allclose(rule.calibrate(raw[1], evidence[1]), probs[1])  # one profile, 1-D
+
+
+def test_a_rule_fitted_with_evidence_needs_it() -> None:
+    with pytest.raises(ValueError, match="evidence"):
+        DecisionRule(evidence=(1.0,)).calibrate(np.array([0.5]))
+
+
+def test_tune_rule_learns_that_evidence_of_no_fit_lowers_the_score() -> None:
+    """Same head scores, but the profiles that resemble no-fit ones are the no-fit ones."""
+    rng = np.random.default_rng(3)
+    n = 200
+    raw = rng.uniform(0.02, 0.2, size=(n, len(IDS)))
+    raw[:, 0] = rng.uniform(0.6, 0.9, size=n)
+    is_none = np.arange(n) % 3 == 0
+    labels = [("none",) if x else ("a",) for x in is_none]
+    evidence = np.where(is_none, rng.uniform(0.7, 0.9, n), rng.uniform(0.1, 0.4, n))[:, None]
+    rule = tune_rule(raw, labels, IDS, evidence=evidence)
+    assert rule.evidence[0] < 0
+    probs = rule.calibrate(raw, evidence)
+    assert probs[is_none, 0].max() < rule.accept <= probs[~is_none, 0].min()
+    plain = tune_rule(raw, labels, IDS)
+    assert plain.evidence == ()
+    plain_probs = plain.calibrate(raw)
+    assert np.mean((plain_probs[:, 0] >= plain.accept) == ~is_none) < 0.9  # without it, no threshold separates them

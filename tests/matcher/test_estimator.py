@@ -24,6 +24,7 @@ def test_init_only_stores_arguments(hashing_encoder):
         "classifier_alpha": 0.3,
         "per_language": True,
         "per_language_rules": False,
+        "nofit_evidence": True,
     }
     assert not hasattr(m, "head_")
 
@@ -102,12 +103,14 @@ def test_per_language_rules_decide_each_text_by_its_language(hashing_encoder, ca
     m = Matcher([hashing_encoder], cache_dir=None, per_language_rules=True).fit(catalogue, train, calibration=dev)
     assert set(m.language_rules_) == {"en", "pl"} and not shared.language_rules_
     en, pl = "We repair ship engines in our shipyard.", "Naprawiamy silniki okrętowe w naszej stoczni."
-    raw = m._raw_scores([en, pl])
+    raw, ev = m._raw_scores([en, pl])
     np.testing.assert_allclose(
         m.predict_proba([en, pl]),
-        np.vstack([m.language_rules_["en"].calibrate(raw[:1]), m.language_rules_["pl"].calibrate(raw[1:])]),
+        np.vstack(
+            [m.language_rules_["en"].calibrate(raw[:1], ev[:1]), m.language_rules_["pl"].calibrate(raw[1:], ev[1:])]
+        ),
     )
-    np.testing.assert_allclose(shared.predict_proba([en, pl]), shared.rule_.calibrate(shared._raw_scores([en, pl])))
+    np.testing.assert_allclose(shared.predict_proba([en, pl]), shared.rule_.calibrate(*shared._raw_scores([en, pl])))
 
 
 def test_pooled_ngrams_equal_fresh_ones(small_matcher, profiles):
@@ -210,3 +213,29 @@ def test_real_models_polish_and_english_agree(real_matcher):
     pl = real_matcher.match("Naprawiamy silniki okrętowe i śruby napędowe w naszej stoczni w Gdańsku.", explain=False)
     assert en.ranking[0].cluster == pl.ranking[0].cluster == "maritime"
     assert abs(en.ranking[0].score - pl.ranking[0].score) < 0.25
+
+
+def test_nofit_evidence_is_the_nearest_no_fit_profile_and_the_classifier_score(hashing_encoder, catalogue, profiles):
+    train, dev = by_split(profiles, "train"), by_split(profiles, "dev")
+    m = Matcher([hashing_encoder], cache_dir=None).fit(catalogue, train, calibration=dev)
+    no_fit = next(p.text for p in train if p.labels == ("none",))
+    member = next(p.text for p in train if p.labels[0] == "maritime")
+    X = m._features([no_fit, member])
+    evidence = m._nofit_evidence(X)
+    # one column per source (the encoder, the n-grams) and the classifier's no-fit score
+    assert evidence.shape == (2, 3) and len(m.rule_.evidence) == 3
+    emb = hashing_encoder.encode([no_fit, member])
+    nearest = (emb @ m._nofit.emb[0].T).max(axis=1)
+    np.testing.assert_allclose(evidence[:, 0], nearest, atol=1e-5)
+    assert evidence[0, 0] == pytest.approx(1.0, abs=1e-5)  # it is in the no-fit pool itself
+    np.testing.assert_allclose(evidence[:, 2], m.classifier_.predict_scores(emb)[:, -1], atol=1e-5)
+
+
+def test_without_nofit_evidence_the_calibration_is_plain_platt(hashing_encoder, catalogue, profiles):
+    train, dev = by_split(profiles, "train"), by_split(profiles, "dev")
+    m = Matcher([hashing_encoder], cache_dir=None, nofit_evidence=False).fit(catalogue, train, calibration=dev)
+    assert m.rule_.evidence == ()
+    text = "We repair ship engines in our shipyard."
+    raw, evidence = m._raw_scores([text])
+    assert evidence is None
+    np.testing.assert_allclose(m.predict_proba([text]), m.rule_.calibrate(raw))
