@@ -222,11 +222,16 @@ def evaluate(
     t = Table(title=f"{data.name}: {rep.overall.n} profiles")
     for col in ("", "n", "top-1", "top-3", "routing", "no-fit P", "no-fit R", "ECE"):
         t.add_column(col, justify="right")
+    q = Table(title="the review queue (needs_review)")
+    for col in ("", "set aside", "routing of the rest"):
+        q.add_column(col, justify="right")
     for name, s in [("all", rep.overall), *rep.by_language.items()]:
         t.add_row(
             name, str(s.n), *(_fmt(v) for v in (s.top1, s.top3, s.routing, s.no_fit_precision, s.no_fit_recall, s.ece))
         )
+        q.add_row(name, _fmt(s.review_share), _fmt(s.routing_unreviewed))
     out.print(t)
+    out.print(q)
     c = Table(title="per cluster (first label / first routed cluster)")
     for col in ("cluster", "support", "precision", "recall"):
         c.add_column(col, justify="right")

@@ -25,6 +25,8 @@ class Scores:
     no_fit_precision: float | None
     no_fit_recall: float | None
     ece: float | None  # calibration error of the best score vs "the best cluster is acceptable", all profiles
+    review_share: float | None = None  # share of profiles set aside for a person (``needs_review``)
+    routing_unreviewed: float | None = None  # routing accuracy of the profiles not set aside
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,7 @@ def scores(profiles: Sequence[LabelledProfile], results: Sequence[MatchResult]) 
     said_none = [(p, r) for p, r in pairs if not r.decision]
     true_none = [(p, r) for p, r in pairs if p.is_no_fit]
     conf, ok = top_confidence(profiles, results)
+    unreviewed = [(p, r) for p, r in pairs if not r.needs_review]
     return Scores(
         n=len(pairs),
         top1=_ratio(top1, len(inscope)),
@@ -83,6 +86,8 @@ def scores(profiles: Sequence[LabelledProfile], results: Sequence[MatchResult]) 
         no_fit_precision=_ratio(sum(p.is_no_fit for p, _ in said_none), len(said_none)),
         no_fit_recall=_ratio(sum(not r.decision for _, r in true_none), len(true_none)),
         ece=round(expected_calibration_error(conf, ok), 4) if pairs else None,
+        review_share=_ratio(len(pairs) - len(unreviewed), len(pairs)),
+        routing_unreviewed=_ratio(sum(routing_correct(r.decision, p.labels) for p, r in unreviewed), len(unreviewed)),
     )
 
 

@@ -80,4 +80,6 @@ def _mean_scores(runs: list[Scores]) -> Scores:
         no_fit_precision=avg("no_fit_precision"),
         no_fit_recall=avg("no_fit_recall"),
         ece=avg("ece"),
+        review_share=avg("review_share"),
+        routing_unreviewed=avg("routing_unreviewed"),
     )

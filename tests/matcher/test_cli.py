@@ -136,6 +136,20 @@ def test_evaluate_json_and_plot(env, profiles):
     assert report["overall"]["n"] == 30
     assert set(report["by_language"]) <= {"en", "pl"}
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    overall = report["overall"]
+    assert 0.0 <= overall["review_share"] <= 1.0
+    assert overall["routing_unreviewed"] is None or 0.0 <= overall["routing_unreviewed"] <= 1.0
+
+
+def test_evaluate_table_shows_the_review_queue(env, profiles):
+    data = _jsonl(
+        env / "eval.jsonl",
+        [{"id": p.id, "text": p.text, "labels": list(p.labels), "lang": p.lang} for p in profiles[:20]],
+    )
+    result = run("evaluate", str(data), "--plot", str(env / "cm.png"))
+    assert result.exit_code == 0, result.output
+    assert "the review queue" in result.stdout and "set aside" in result.stdout
+    assert "routing of the rest" in result.stdout
 
 
 def test_evaluate_bad_label_names_the_line(env):

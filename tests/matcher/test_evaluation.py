@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -93,7 +94,21 @@ def test_scores_overall() -> None:
         # all six count: 0.9 right x2 (bin 9, gap 0.1); wrong at 0.8, 0.5, 0.3 and 0.7 (the best cluster
         # of a no-fit profile is never right): (2 x 0.1 + 0.8 + 0.5 + 0.3 + 0.7) / 6
         ece=0.4167,
+        review_share=0.0,  # nothing was set aside
+        routing_unreviewed=0.5,
     )
+
+
+def test_scores_of_what_the_review_queue_lets_through() -> None:
+    profiles, results = _case()
+    # a person looks at profiles 3 and 5 (two of the three routing errors)
+    queued = [dataclasses.replace(r, needs_review=i in (2, 4)) for i, r in enumerate(results)]
+    got = scores(profiles, queued)
+    assert got.routing == 0.5  # the queue changes nothing about the decisions
+    assert got.review_share == round(2 / 6, 4)
+    assert got.routing_unreviewed == 0.75  # 1, 4 and 6 right; 2 wrong and not set aside
+    everything = scores(profiles, [dataclasses.replace(r, needs_review=True) for r in results])
+    assert everything.review_share == 1.0 and everything.routing_unreviewed is None
 
 
 def test_scores_top3_misses_a_label_ranked_fourth() -> None:
@@ -134,10 +149,26 @@ def test_report_per_language() -> None:
     assert set(rep.by_language) == {"en", "pl"}
     # ece en: bin 0.9 holds 2 of 3, both right (|1 - 0.9| = 0.1); bin 0.8 holds 1 of 3, wrong (0.8)
     assert rep.by_language["en"] == Scores(
-        n=3, top1=0.6667, top3=1.0, routing=0.6667, no_fit_precision=None, no_fit_recall=None, ece=0.3333
+        n=3,
+        top1=0.6667,
+        top3=1.0,
+        routing=0.6667,
+        no_fit_precision=None,
+        no_fit_recall=None,
+        ece=0.3333,
+        review_share=0.0,
+        routing_unreviewed=0.6667,
     )
     assert rep.by_language["pl"] == Scores(
-        n=3, top1=0.0, top3=1.0, routing=0.3333, no_fit_precision=0.5, no_fit_recall=0.5, ece=0.5
+        n=3,
+        top1=0.0,
+        top3=1.0,
+        routing=0.3333,
+        no_fit_precision=0.5,
+        no_fit_recall=0.5,
+        ece=0.5,
+        review_share=0.0,
+        routing_unreviewed=0.3333,
     )
 
 
