@@ -73,21 +73,21 @@ def scores(profiles: Sequence[LabelledProfile], results: Sequence[MatchResult]) 
     inscope = [(p, r) for p, r in pairs if not p.is_no_fit]
     top1 = sum(r.ranking[0].cluster in p.labels for p, r in inscope)
     top3 = sum(any(m.cluster in p.labels for m in r.ranking[:3]) for p, r in inscope)
-    routing = sum(routing_correct(r.decision, p.labels) for p, r in pairs)
+    right = [routing_correct(r.decision, p.labels) for p, r in pairs]
     said_none = [(p, r) for p, r in pairs if not r.decision]
     true_none = [(p, r) for p, r in pairs if p.is_no_fit]
     conf, ok = top_confidence(profiles, results)
-    unreviewed = [(p, r) for p, r in pairs if not r.needs_review]
+    unreviewed = [is_right for is_right, (_, r) in zip(right, pairs, strict=True) if not r.needs_review]
     return Scores(
         n=len(pairs),
         top1=_ratio(top1, len(inscope)),
         top3=_ratio(top3, len(inscope)),
-        routing=_ratio(routing, len(pairs)),
+        routing=_ratio(sum(right), len(pairs)),
         no_fit_precision=_ratio(sum(p.is_no_fit for p, _ in said_none), len(said_none)),
         no_fit_recall=_ratio(sum(not r.decision for _, r in true_none), len(true_none)),
         ece=round(expected_calibration_error(conf, ok), 4) if pairs else None,
         review_share=_ratio(len(pairs) - len(unreviewed), len(pairs)),
-        routing_unreviewed=_ratio(sum(routing_correct(r.decision, p.labels) for p, r in unreviewed), len(unreviewed)),
+        routing_unreviewed=_ratio(sum(unreviewed), len(unreviewed)),
     )
 
 

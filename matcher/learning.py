@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from matcher.cache import MemoEncoder
 from matcher.catalogue import Catalogue
@@ -72,14 +72,4 @@ def _mean_scores(runs: list[Scores]) -> Scores:
         values = [getattr(r, field) for r in runs if getattr(r, field) is not None]
         return round(sum(values) / len(values), 4) if values else None
 
-    return Scores(
-        n=runs[0].n,
-        top1=avg("top1"),
-        top3=avg("top3"),
-        routing=avg("routing"),
-        no_fit_precision=avg("no_fit_precision"),
-        no_fit_recall=avg("no_fit_recall"),
-        ece=avg("ece"),
-        review_share=avg("review_share"),
-        routing_unreviewed=avg("routing_unreviewed"),
-    )
+    return Scores(n=runs[0].n, **{f.name: avg(f.name) for f in fields(Scores) if f.name != "n"})

@@ -111,6 +111,7 @@ def test_no_text_copies_the_catalogue(
         ("independent.v3.jsonl", 95),
         ("independent.v4.jsonl", 95),
         ("independent.v5.jsonl", 95),
+        ("independent.v6.jsonl", 95),
     ],
 )
 def test_the_independent_sets_load_in_two_halves(committed_catalogue: Catalogue, name: str, half: int) -> None:
