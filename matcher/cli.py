@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from matcher.catalogue import CatalogueError
 from matcher.config import REPORTS_DIR
-from matcher.profiles import ProfileError, by_split, load_profiles
+from matcher.profiles import ProfileError, by_split, load_profiles, read_profiles
 from matcher.settings import Settings, get_settings
 from matcher.triage import InputError
 
@@ -75,7 +76,7 @@ def _options(
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -140,12 +141,12 @@ def match(
     table.add_column("why")
     for i, mt in enumerate(result.ranking, 1):
         why = mt.explanation.summary() if mt.explanation else ""
-        table.add_row(str(i), f"{mt.label} [dim]({mt.cluster})[/]", f"{mt.score:.2f}", why)
+        table.add_row(str(i), f"{escape(mt.label)} [dim]({escape(mt.cluster)})[/]", f"{mt.score:.2f}", escape(why))
     out.print(table)
     decision = ", ".join(result.decision) if result.decision else "no cluster fits"
-    out.print(f"[bold]decision:[/] {decision}")
+    out.print(f"[bold]decision:[/] {escape(decision)}")
     if result.needs_review:
-        out.print(f"[yellow]needs review:[/] {result.review_reason}")
+        out.print(f"[yellow]needs review:[/] {escape(result.review_reason or '')}")
 
 
 # -- triage -----------------------------------------------------------------------------------
@@ -184,8 +185,11 @@ def triage(
                     writer.write(triage_line(row.id or "", result))
                 progress.advance(task, len(chunk))
     for r in bad:
-        err.print(f"[red]{input}, row {r.number}:[/] {r.error} (skipped)", highlight=False)
-    err.print(f"wrote {len(good)} routed profiles to {output}" + (f"; {len(bad)} bad rows skipped" if bad else ""))
+        err.print(f"[red]{escape(str(input))}, row {r.number}:[/] {escape(r.error or '')} (skipped)", highlight=False)
+    err.print(
+        f"wrote {len(good)} routed profiles to {escape(str(output))}"
+        + (f"; {len(bad)} bad rows skipped" if bad else "")
+    )
     if bad:
         raise typer.Exit(1)
 
@@ -227,25 +231,27 @@ def evaluate(
         q.add_column(col, justify="right")
     for name, s in [("all", rep.overall), *rep.by_language.items()]:
         t.add_row(
-            name, str(s.n), *(_fmt(v) for v in (s.top1, s.top3, s.routing, s.no_fit_precision, s.no_fit_recall, s.ece))
+            escape(name),
+            str(s.n),
+            *(_fmt(v) for v in (s.top1, s.top3, s.routing, s.no_fit_precision, s.no_fit_recall, s.ece)),
         )
-        q.add_row(name, _fmt(s.review_share), _fmt(s.routing_unreviewed))
+        q.add_row(escape(name), _fmt(s.review_share), _fmt(s.routing_unreviewed))
     out.print(t)
     out.print(q)
     c = Table(title="per cluster (first label / first routed cluster)")
     for col in ("cluster", "support", "precision", "recall"):
         c.add_column(col, justify="right")
     for cid, cs in rep.by_cluster.items():
-        c.add_row(cid, str(cs.support), _fmt(cs.precision), _fmt(cs.recall))
+        c.add_row(escape(cid), str(cs.support), _fmt(cs.precision), _fmt(cs.recall))
     out.print(c)
     cm = Table(title="confusion (rows: true, columns: routed)")
     cm.add_column("")
     for lab in rep.labels:
-        cm.add_column(lab[:6], justify="right")
+        cm.add_column(escape(lab[:6]), justify="right")
     for lab, row in zip(rep.labels, rep.confusion, strict=True):
-        cm.add_row(lab, *(str(v) if v else "." for v in row))
+        cm.add_row(escape(lab), *(str(v) if v else "." for v in row))
     out.print(cm)
-    err.print(f"confusion matrix saved to {png}")
+    err.print(f"confusion matrix saved to {escape(str(png))}")
 
 
 def _fmt(v: float | None) -> str:
@@ -261,19 +267,30 @@ def feedback_import(
     data: Annotated[Path, typer.Argument(help="Labelled profiles (.jsonl with text and labels; split optional).")],
     split: Annotated[str | None, typer.Option(help="Only rows of this split (any name the file uses).")] = None,
 ) -> None:
-    """Store labelled profiles as feedback; later matching (CLI and service) learns from them."""
+    """Store labelled profiles as feedback; later matching (CLI and service) learns from them.
+
+    A bad line (not JSON, no text, a cluster the catalogue lacks) is reported by number and
+    skipped; the good lines are stored, and the exit status is 1 if any line was bad.
+    """
     from matcher.loading import effective_catalogue
 
     with _user_errors():
         store = _store(ctx.obj)
         known = effective_catalogue(ctx.obj, store).ids
-        profiles = load_profiles(data, known=known)  # all or nothing: one bad line stores none
+        profiles, problems = read_profiles(data, known=known)
         if split is not None:
             profiles = by_split(profiles, split)
-            if not profiles:
+            if not profiles and not problems:
                 raise UserError(f"{data}: no profiles in split {split!r}")
-        ids = store.add_feedback(profiles, source="import")
-    err.print(f"stored {len(ids)} feedback profiles (ids {ids[0]}-{ids[-1]})" if ids else "nothing to store")
+        ids = store.add_feedback(profiles, source="import") if profiles else []
+    for problem in problems:
+        err.print(f"[red]{escape(str(problem))}[/] (skipped)", highlight=False)
+    err.print(
+        (f"stored {len(ids)} feedback profiles (ids {ids[0]}-{ids[-1]})" if ids else "nothing stored")
+        + (f"; {len(problems)} bad lines skipped" if problems else "")
+    )
+    if problems:
+        raise typer.Exit(1)
 
 
 @feedback_app.command("list")
@@ -305,7 +322,10 @@ def feedback_list(
     for it in items:
         text = it["text"] if len(it["text"]) < 70 else it["text"][:67] + "..."
         t.add_row(
-            str(it["id"]), ", ".join(it["labels"]) + (" (withdrawn)" if it["withdrawn"] else ""), it["source"], text
+            str(it["id"]),
+            escape(", ".join(it["labels"]) + (" (withdrawn)" if it["withdrawn"] else "")),
+            escape(it["source"]),
+            escape(text),
         )
     out.print(t)
 
@@ -347,7 +367,7 @@ def clusters(
         t.add_column(col)
     for c in cat:
         desc = c.description.get(lang) or c.description["en"]
-        t.add_row(c.id, c.label(lang), desc[:160] + ("..." if len(desc) > 160 else ""))
+        t.add_row(escape(c.id), escape(c.label(lang)), escape(desc[:160] + ("..." if len(desc) > 160 else "")))
     out.print(t)
 
 

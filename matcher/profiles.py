@@ -51,6 +51,19 @@ def parse_profile(
 
 def load_profiles(path: str | Path = PROFILES_PATH, *, known: Iterable[str] | None = None) -> list[LabelledProfile]:
     """Read a labelled-profile file; the first bad line raises :class:`ProfileError` naming it."""
+    profiles, problems = read_profiles(path, known=known)
+    if problems:
+        raise problems[0]
+    return profiles
+
+
+def read_profiles(
+    path: str | Path, *, known: Iterable[str] | None = None
+) -> tuple[list[LabelledProfile], list[ProfileError]]:
+    """Read a labelled-profile file, keeping the good lines: (profiles, one error per bad line).
+
+    A file that cannot be read at all raises :class:`ProfileError`.
+    """
     path = Path(path)
     known = list(known) if known is not None else None
     try:
@@ -59,16 +72,20 @@ def load_profiles(path: str | Path = PROFILES_PATH, *, known: Iterable[str] | No
         raise ProfileError(f"{path}: no such file") from None
     except (UnicodeDecodeError, OSError) as exc:
         raise ProfileError(f"{path}: cannot be read ({exc})") from None
-    out: list[LabelledProfile] = []
+    profiles: list[LabelledProfile] = []
+    problems: list[ProfileError] = []
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ProfileError(f"{path}, line {n}: not valid JSON ({exc.msg})") from None
-        out.append(parse_profile(raw, known=known, where=f"{path}, line {n}", default_id=f"line{n}"))
-    return out
+            try:
+                raw = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ProfileError(f"{path}, line {n}: not valid JSON ({exc.msg})") from None
+            profiles.append(parse_profile(raw, known=known, where=f"{path}, line {n}", default_id=f"line{n}"))
+        except ProfileError as exc:
+            problems.append(exc)
+    return profiles, problems
 
 
 def by_split(profiles: Sequence[LabelledProfile], *splits: str) -> list[LabelledProfile]:

@@ -182,12 +182,35 @@ def test_feedback_import_takes_one_split_of_a_file(env):
     assert len(json.loads(run("feedback", "list", "--json").stdout)) == 1
 
 
-def test_feedback_import_refuses_unknown_cluster_and_stores_nothing(env):
-    data = _jsonl(env / "fb.jsonl", [{"text": "ok", "labels": ["ict"]}, {"text": "bad", "labels": ["astrology"]}])
+def test_feedback_import_refuses_bad_lines_and_keeps_the_good_ones(env):
+    rows = [{"text": "Software house z Gdyni", "labels": ["ict"]}, {"text": "bad", "labels": ["astrology"]}]
+    data = _jsonl(env / "fb.jsonl", rows)
+    with data.open("a", encoding="utf-8") as f:
+        f.write("{not json\n")
     result = run("feedback", "import", str(data))
+    assert result.exit_code == 1
+    assert "line 2" in result.stderr and "astrology" in result.stderr
+    assert "line 3" in result.stderr and "not valid JSON" in result.stderr
+    assert "stored 1 feedback profiles" in result.stderr and "2 bad lines skipped" in result.stderr
+    assert [x["labels"] for x in json.loads(run("feedback", "list", "--json").stdout)] == [["ict"]]
+
+
+def test_feedback_import_of_a_missing_file_is_one_line_and_exit_2(env):
+    result = run("feedback", "import", str(env / "nowhere.jsonl"))
     assert result.exit_code == 2
-    assert "astrology" in result.output
-    assert json.loads(run("feedback", "list", "--json").stdout) == []
+    assert "no such file" in result.stderr and "Traceback" not in result.output
+
+
+def test_text_that_looks_like_console_markup_is_printed_as_written(env):
+    """Square brackets in a profile are the company's text, not styling for the terminal."""
+    text = "Pompy ciepła [/x] i wentylacja [bold]z rekuperacją"
+    result = run("match", text)
+    assert result.exit_code == 0, result.output
+    assert "[/x]" in result.stdout
+    data = _jsonl(env / "fb.jsonl", [{"text": text, "labels": ["hvac"]}])
+    assert run("feedback", "import", str(data)).exit_code == 0
+    listed = run("feedback", "list")
+    assert listed.exit_code == 0 and "[bold]" in listed.stdout
 
 
 def test_clusters_lists_the_catalogue(env, catalogue):
