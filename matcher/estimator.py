@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -217,8 +218,8 @@ class Matcher:
         ``examples`` and ``calibration``: one wrong correction then moves only the profiles that
         resemble it, and withdrawing it restores the earlier routing exactly.
 
-        Examples labelled with a cluster the catalogue lacks are skipped (with a log line), so a
-        deleted cluster never breaks fitting. Returns ``self``.
+        A label the catalogue lacks is dropped from an example, and an example left with no label
+        is skipped (with a log line), so a deleted cluster never breaks fitting. Returns ``self``.
         """
         if self.max_labels < 1:
             raise ValueError(f"max_labels must be >= 1, got {self.max_labels}")
@@ -258,13 +259,18 @@ class Matcher:
         return self
 
     def _usable(self, profiles: Iterable[LabelledProfile]) -> list[LabelledProfile]:
+        """The profiles with only the labels the catalogue knows; one left with none is skipped."""
         known = set(self.classes_) | {NO_FIT}
         usable = []
         for p in profiles:
-            if set(p.labels) <= known:
+            labels = tuple(lab for lab in p.labels if lab in known)
+            if labels == p.labels:
                 usable.append(p)
+            elif labels:
+                log.info("example %s: labels not in the catalogue dropped (%s)", p.id, set(p.labels) - known)
+                usable.append(dataclasses.replace(p, labels=labels))
             else:
-                log.info("example %s skipped: a label is not in the catalogue", p.id)
+                log.info("example %s skipped: no label is in the catalogue", p.id)
         return usable
 
     def _index_catalogue(self, catalogue: Catalogue) -> None:

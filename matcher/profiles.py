@@ -30,7 +30,7 @@ def parse_profile(
         labels = [labels]
     if not isinstance(labels, list) or not labels or not all(isinstance(x, str) and x for x in labels):
         raise ProfileError(f"{where}: field 'labels' must be a non-empty list of cluster ids")
-    if NO_FIT in labels and len(labels) > 1:
+    if NO_FIT in labels and len(set(labels)) > 1:
         raise ProfileError(f"{where}: field 'labels': {NO_FIT!r} cannot stand with a cluster")
     if known is not None:
         allowed = set(known) | {NO_FIT}

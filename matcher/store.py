@@ -13,8 +13,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, create_engine, event, func, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from matcher.catalogue import Catalogue, Cluster, cluster_from_dict
@@ -94,13 +108,27 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def _create_schema(engine: Engine) -> None:
+    """Create the missing tables. Workers starting on a new database race here: a CREATE fails
+    when another process made that table first, so each failure is progress and a few tries settle it."""
+    tables = Base.metadata.sorted_tables
+    tries = len(tables) + sum(len(t.indexes) for t in tables) + 1
+    for attempt in range(tries):
+        try:
+            Base.metadata.create_all(engine)
+            return
+        except DatabaseError:
+            if attempt == tries - 1:
+                raise
+
+
 class Store:
     """All reads and writes of the shared database; each method is one transaction."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        Base.metadata.create_all(self.engine)
+        _create_schema(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -230,19 +258,26 @@ class Store:
             return list(s.scalars(q))
 
     def decide_inquiry(self, inquiry_id: int, clusters: Sequence[str]) -> InquiryRow:
-        """Record an officer's confirmation or correction; it becomes feedback in the same commit."""
+        """Record an officer's confirmation or correction; it becomes feedback in the same commit.
+
+        A new decision replaces the earlier one's feedback. The inquiry is written first, which
+        holds its row (the database, in SQLite) until the commit, so decisions on one inquiry sent
+        at the same moment take turns and exactly one of them stays active.
+        """
         with self.session() as s:
-            row = s.get(InquiryRow, inquiry_id)
-            if row is None:
+            decided = s.execute(
+                update(InquiryRow)
+                .where(InquiryRow.id == inquiry_id)
+                .values(officer_clusters=list(clusters), status="decided", decided_at=_now())
+            )
+            if decided.rowcount == 0:
                 raise NotFound(f"no inquiry with id {inquiry_id}")
+            s.execute(
+                update(FeedbackRow)
+                .where(FeedbackRow.inquiry_id == inquiry_id, FeedbackRow.withdrawn_at.is_(None))
+                .values(withdrawn_at=_now())
+            )
+            row = s.get_one(InquiryRow, inquiry_id, populate_existing=True)
             labels = list(clusters) or ["none"]
-            if row.status == "decided":  # a new decision replaces the earlier one's feedback
-                for old in s.scalars(
-                    select(FeedbackRow).where(FeedbackRow.inquiry_id == inquiry_id, FeedbackRow.withdrawn_at.is_(None))
-                ):
-                    old.withdrawn_at = _now()
-            row.officer_clusters = list(clusters)
-            row.status = "decided"
-            row.decided_at = _now()
             s.add(FeedbackRow(text=row.text, labels=labels, lang=row.lang, source="officer", inquiry_id=row.id))
             return row

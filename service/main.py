@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,7 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Route
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from matcher import __version__
@@ -102,10 +103,22 @@ def _detail(status_code: int, detail: object, headers: dict[str, str] | None = N
 
 
 class _AsciiJSONResponse(JSONResponse):
-    """JSON with non-ASCII escaped: it can echo any input, even a lone surrogate, without failing."""
+    """JSON with non-ASCII escaped and NaN or infinities as strings: it can echo any input, even a
+    lone surrogate or the ``NaN`` that Python's JSON reader accepts, without failing."""
 
     def render(self, content: object) -> bytes:
-        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
+        return json.dumps(_finite(content), ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode()
+
+
+def _finite(value: object) -> object:
+    """``value`` with every NaN or infinite float replaced by its JSON-ish name ("NaN", "Infinity")."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 #: What FastAPI says (with a 400) when the request body cannot be decoded.
@@ -154,14 +167,19 @@ def _add_exception_handlers(app: FastAPI) -> None:
         return _detail(status.HTTP_500_INTERNAL_SERVER_ERROR, "internal error; it has been logged")
 
 
+#: The methods a 405's ``Allow`` header may list.
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
 def _allowed_methods(request: Request) -> list[str]:
-    methods = {
+    """The methods some route answers on this path (routes of included routers too)."""
+    return [
         method
-        for route in request.app.router.routes
-        if isinstance(route, Route) and route.matches(request.scope)[0] is not Match.NONE
-        for method in route.methods or ()
-    }
-    return sorted(methods)
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in request.app.router.routes
+        )
+    ]
 
 
 class BodyLimitMiddleware:

@@ -247,7 +247,7 @@ class Runtime:
         known = self.catalogue().ids
         for i, label in enumerate(labels):
             if label == NO_FIT and allow_none:
-                if len(labels) > 1:
+                if len(set(labels)) > 1:
                     raise InvalidInput((*loc, i), f"{NO_FIT!r} cannot stand with a cluster")
             elif label not in known:
                 hint = "; use [] for no cluster" if label == NO_FIT else ""

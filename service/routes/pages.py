@@ -22,13 +22,13 @@ PAGE_HEADERS = {
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/")
+@router.api_route("/", methods=["GET", "HEAD"])
 def index() -> FileResponse:
     """A company pastes its profile and sees its clusters and why."""
     return FileResponse(STATIC_DIR / "index.html", headers=PAGE_HEADERS)
 
 
-@router.get("/office")
+@router.api_route("/office", methods=["GET", "HEAD"])
 def office() -> FileResponse:
     """The review queue; the page asks for the admin key and sends it with each API call."""
     return FileResponse(STATIC_DIR / "office.html", headers=PAGE_HEADERS)

@@ -135,6 +135,14 @@ def test_examples_with_unknown_clusters_are_skipped(hashing_encoder, catalogue, 
     assert odd not in m.examples_
 
 
+def test_an_example_keeps_the_labels_the_catalogue_knows(hashing_encoder, catalogue, profiles):
+    """After a cluster is deleted, feedback naming it with another cluster still teaches the other."""
+    mixed = LabelledProfile(id="y", text="Rejsy turystyczne i remonty jachtów", labels=("tourism", "maritime"))
+    m = Matcher([hashing_encoder], cache_dir=None).fit(catalogue, by_split(profiles, "train"), feedback=[mixed])
+    assert [p.labels for p in m.feedback_] == [("maritime",)]
+    assert m.provenance_["n_feedback"] == 1
+
+
 def test_a_new_cluster_works_without_examples(hashing_encoder, catalogue, profiles):
     """A cluster added to the catalogue is matched at once through its own texts."""
     from matcher.catalogue import Cluster

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from matcher.config import PROFILES_PATH
-from matcher.profiles import SPLITS, ProfileError, by_split, load_profiles, parse_profile
+from matcher.profiles import SPLITS, ProfileError, by_split, load_profiles, parse_profile, read_profiles
 from matcher.types import LabelledProfile
 
 KNOWN = ("biochem", "maritime", "hvac", "ict", "construction", "energy")
@@ -60,10 +60,20 @@ def test_optional_fields_and_default_id(tmp_path: Path) -> None:
 
 
 def test_repeated_labels_collapse_and_a_single_string_is_a_label(tmp_path: Path) -> None:
-    path = _write_lines(tmp_path, [_line(labels=["ict", "ict", "energy"]), _line(id="p2", labels="ict")])
-    first, second = load_profiles(path, known=KNOWN)
+    lines = [_line(labels=["ict", "ict", "energy"]), _line(id="p2", labels="ict"), _line(id="p3", labels=["none"] * 2)]
+    first, second, third = load_profiles(_write_lines(tmp_path, lines), known=KNOWN)
     assert first.labels == ("ict", "energy")
     assert second.labels == ("ict",)
+    assert third.labels == ("none",)
+
+
+def test_read_profiles_keeps_the_good_lines_and_names_each_bad_one(tmp_path: Path) -> None:
+    path = _write_lines(tmp_path, [_line(), "{oops", _line(id="p2", labels=["pizza"]), _line(id="p3")])
+    profiles, problems = read_profiles(path, known=KNOWN)
+    assert [p.id for p in profiles] == ["p1", "p3"]
+    assert [str(e).split(": ", 1)[0] for e in problems] == [f"{path}, line 2", f"{path}, line 3"]
+    with pytest.raises(ProfileError, match="line 2"):
+        load_profiles(path, known=KNOWN)
 
 
 def test_blank_lines_are_skipped_and_numbering_keeps_them(tmp_path: Path) -> None:

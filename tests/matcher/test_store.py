@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -282,6 +284,48 @@ def test_second_decision_withdraws_the_first_feedback(store: Store, result: Matc
     assert [(r.labels, r.withdrawn_at is not None) for r in everything] == [(["energy"], True), (["hvac"], False)]
     # the other inquiry's feedback is untouched
     assert [r.labels for r in store.list_feedback() if r.inquiry_id == other.id] == [["hvac"]]
+
+
+def test_decisions_sent_at_once_leave_exactly_one_active(db_url: str, result: MatchResult) -> None:
+    """Two officers (or a double click) deciding one inquiry at the same moment, each through its own
+    worker's store: the decisions take turns, and one feedback row stays, the inquiry's last decision."""
+    first = Store(db_url)
+    inquiry = first.add_inquiry(result)
+    choices = [["hvac"], ["energy"], ["construction"], ["maritime"], ["ict"], ["biochem"]]
+    workers = [Store(db_url) for _ in choices]
+    start = threading.Barrier(len(choices))
+
+    def decide(store: Store, clusters: list[str]) -> None:
+        start.wait()
+        store.decide_inquiry(inquiry.id, clusters)
+
+    try:
+        with ThreadPoolExecutor(len(choices)) as pool:
+            list(pool.map(decide, workers, choices))
+        active = [r for r in first.list_feedback() if r.inquiry_id == inquiry.id]
+        assert len(active) == 1
+        assert active[0].labels == first.get_inquiry(inquiry.id).officer_clusters
+        assert len(first.list_feedback(include_withdrawn=True)) == len(choices)
+    finally:
+        for s in [first, *workers]:
+            s.close()
+
+
+def test_workers_opening_a_new_database_at_once_all_start(db_url: str) -> None:
+    """``matcher serve --workers N`` on a fresh database: every worker creates the schema at start."""
+    start = threading.Barrier(6)
+
+    def open_store(_: int) -> Store:
+        start.wait()
+        return Store(db_url)
+
+    with ThreadPoolExecutor(6) as pool:
+        stores = list(pool.map(open_store, range(6)))
+    try:
+        assert all(s.list_feedback() == [] for s in stores)
+    finally:
+        for s in stores:
+            s.close()
 
 
 # -- persistence -------------------------------------------------------------------------------

@@ -87,6 +87,38 @@ def test_unknown_routes_and_methods_answer_json(client):
     assert "detail" in wrong_method.json()
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("get", "/v1/match", "POST"),
+        ("post", "/v1/clusters/hvac", "GET, PUT, DELETE"),
+        ("put", "/v1/inquiries/1/decision", "POST"),
+        ("post", "/", "GET, HEAD"),
+    ],
+)
+def test_a_wrong_method_names_the_allowed_ones(client, method, path, allowed):
+    response = client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
+
+
+def test_the_pages_answer_head(client):
+    for path in ("/", "/office"):
+        response = client.head(path)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "body", ['{"text": "ship", "top_k": NaN}', '{"text": Infinity}', "-Infinity", '{"text": 1e999}']
+)
+def test_nan_and_infinity_are_422(client, body):
+    """Python's JSON reader accepts NaN and Infinity; the 422 that echoes them must still be JSON."""
+    response = client.post("/v1/match", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert "detail" in response.json()
+
+
 @pytest.mark.parametrize("inquiry_id", ["0", "-1", "abc", str(2**31), "99999999999999999999999"])
 def test_out_of_range_ids_are_422_not_a_database_error(client, admin, inquiry_id):
     assert client.get(f"/v1/inquiries/{inquiry_id}", headers=admin).status_code == 422
