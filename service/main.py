@@ -72,7 +72,14 @@ def create_app(
             await run_in_threadpool(holder.close)
             store.close()
 
-    app = FastAPI(title="Cluster Matcher", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="Cluster Matcher",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served by pages.router from this service's own copy of Swagger UI
+        redoc_url=None,
+    )
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     app.add_middleware(BodyLimitMiddleware)

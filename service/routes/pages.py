@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import FileResponse, HTMLResponse
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
@@ -32,3 +33,26 @@ def index() -> FileResponse:
 def office() -> FileResponse:
     """The review queue; the page asks for the admin key and sends it with each API call."""
     return FileResponse(STATIC_DIR / "office.html", headers=PAGE_HEADERS)
+
+
+#: Swagger UI (swagger-ui-dist 5.35.0, Apache-2.0) ships with the service: FastAPI's default loads
+#: it from a CDN, which leaves ``/docs`` blank on a machine without internet.
+SWAGGER_UI = "/static/vendor/swagger-ui"
+
+
+@router.get("/docs")
+def docs() -> HTMLResponse:
+    """The API's interactive documentation."""
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="Cluster Matcher API",
+        oauth2_redirect_url="/docs/oauth2-redirect",
+        swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+        swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+        swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
+    )
+
+
+@router.get("/docs/oauth2-redirect")
+def docs_oauth2_redirect() -> HTMLResponse:
+    return get_swagger_ui_oauth2_redirect_html()

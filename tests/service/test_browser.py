@@ -141,3 +141,20 @@ def test_an_officer_corrects_an_inquiry_and_it_leaves_the_queue(page, base_url):
     page.reload()  # the key is kept for the tab, and the decided inquiry stays out of the queue
     page.locator("#queue-count").wait_for()
     assert page.locator(f'.inquiry[data-id="{inquiry["id"]}"]').count() == 0
+
+
+def test_the_api_docs_render_without_internet(page, base_url):
+    """/docs draws the operations from the service's own copy of Swagger UI; requests elsewhere fail."""
+    outside: list[str] = []
+
+    def only_this_server(route):
+        if route.request.url.startswith(base_url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_this_server)
+    page.goto(base_url + "/docs")
+    expect(page.locator(".opblock-summary-path", has_text="/v1/match").first).to_be_visible()
+    assert outside == []
