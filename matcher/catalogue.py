@@ -195,6 +195,8 @@ def load_catalogue(path: str | Path = CATALOGUE_PATH) -> Catalogue:
         raise CatalogueError(f"{path}: no such catalogue file") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CatalogueError(f"{path}: not valid JSON ({exc})") from None
+    except OSError as exc:  # a directory, no permission
+        raise CatalogueError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     return catalogue_from_dict(raw, source=str(path))
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -18,6 +19,7 @@ from matcher.catalogue import CatalogueError
 from matcher.config import REPORTS_DIR
 from matcher.profiles import ProfileError, by_split, load_profiles, read_profiles
 from matcher.settings import Settings, get_settings
+from matcher.text import LANGUAGES, is_valid_unicode
 from matcher.triage import InputError
 
 if TYPE_CHECKING:
@@ -38,6 +40,10 @@ err = Console(stderr=True)
 T = TypeVar("T")
 
 
+#: The largest id a database row can have (a signed 64-bit integer).
+_MAX_ID = 2**63 - 1
+
+
 class UserError(Exception):
     """Something the user gave us is wrong: one line on stderr, exit 2."""
 
@@ -46,15 +52,15 @@ class UserError(Exception):
 def _options(
     ctx: typer.Context,
     database_url: Annotated[
-        str | None, typer.Option(help="SQLAlchemy URL of the store [env MATCHER_DATABASE_URL].")
+        str | None, typer.Option(help="SQLAlchemy URL of the store (env MATCHER_DATABASE_URL).")
     ] = None,
-    cache_dir: Annotated[Path | None, typer.Option(help="Embedding cache [env MATCHER_CACHE_DIR].")] = None,
+    cache_dir: Annotated[Path | None, typer.Option(help="Embedding cache (env MATCHER_CACHE_DIR).")] = None,
     encoders: Annotated[
-        str | None, typer.Option(help="Comma-separated encoder names or paths [env MATCHER_ENCODERS].")
+        str | None, typer.Option(help="Comma-separated encoder names or paths (env MATCHER_ENCODERS).")
     ] = None,
     backend: Annotated[
         str | None,
-        typer.Option(help="How sentence-transformers models run: onnx, onnx-int8 or torch [env MATCHER_BACKEND]."),
+        typer.Option(help="How sentence-transformers models run: onnx, onnx-int8 or torch (env MATCHER_BACKEND)."),
     ] = None,
 ) -> None:
     from matcher.threads import single_blas_thread
@@ -71,8 +77,18 @@ def _options(
         overrides["backend"] = backend
     try:
         ctx.obj = get_settings().model_copy(update=Settings(**overrides).model_dump(include=set(overrides)))
-    except ValueError as exc:
-        _fail(f"invalid option: {exc}")
+    except ValidationError as exc:
+        _fail(_settings_problem(exc, overrides))
+
+
+def _settings_problem(exc: ValidationError, options: dict[str, Any]) -> str:
+    """One line naming the setting (its option or environment variable), the problem and the value."""
+    problems = []
+    for e in exc.errors():
+        field = str(e["loc"][0]) if e["loc"] else ""
+        where = f"--{field.replace('_', '-')}" if field in options else f"MATCHER_{field.upper()}"
+        problems.append(f"{where}: {e['msg']} (got {e.get('input')!r})")
+    return "invalid setting: " + "; ".join(problems)
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -94,7 +110,21 @@ def _store(settings: Settings) -> Store:
     try:
         return Store(settings.database_url)
     except Exception as exc:  # noqa: BLE001 - any driver error becomes one readable line
-        raise UserError(f"cannot open the store {settings.database_url!r}: {exc.__class__.__name__}: {exc}") from None
+        reason = str(exc).splitlines()[0] if str(exc) else ""
+        raise UserError(
+            f"cannot open the store {_safe_url(settings.database_url)!r}: {exc.__class__.__name__}: {reason}"
+        ) from None
+
+
+def _safe_url(url: str) -> str:
+    """The database URL with its password hidden."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
 
 def _with_status(message: str, fn: Callable[[], T]) -> T:
@@ -107,7 +137,13 @@ def _matcher(settings: Settings, *, feedback: bool = True) -> Matcher:
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     store = _store(settings) if feedback else None
-    return _with_status("Loading models and catalogue...", lambda: build_matcher(settings, store))
+    try:
+        return _with_status("Loading models and catalogue...", lambda: build_matcher(settings, store))
+    except (CatalogueError, ProfileError):
+        raise
+    except (OSError, ValueError) as exc:  # an encoder, a cache folder or a path of the settings
+        reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        raise UserError(f"cannot load the matcher ({', '.join(settings.encoders)}): {reason}") from None
 
 
 # -- match ------------------------------------------------------------------------------------
@@ -119,7 +155,7 @@ def match(
     text: Annotated[str, typer.Argument(help="The company's profile; '-' reads it from standard input.")],
     top_k: Annotated[int, typer.Option(min=1, help="Explain this many of the best clusters.")] = 3,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
-    no_feedback: Annotated[bool, typer.Option(help="Ignore the store's feedback.")] = False,
+    no_feedback: Annotated[bool, typer.Option("--no-feedback", help="Ignore the store's feedback.")] = False,
 ) -> None:
     """Rank every cluster for one profile, with the decision and why."""
     with _user_errors():
@@ -127,6 +163,8 @@ def match(
             text = sys.stdin.read()
         if not text.strip():
             raise UserError("the profile text is empty")
+        if not is_valid_unicode(text):
+            raise UserError("the profile text is not valid UTF-8")
         m = _matcher(ctx.obj, feedback=not no_feedback)
         result = m.match(text, top_k=top_k)
     if as_json:
@@ -158,15 +196,15 @@ def triage(
     input: Annotated[Path, typer.Argument(help="Profiles: .jsonl with id,text or .csv with columns id,text.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write: .jsonl or .csv.")],
     batch_size: Annotated[int, typer.Option(min=1, help="Profiles embedded together.")] = 64,
-    no_feedback: Annotated[bool, typer.Option(help="Ignore the store's feedback.")] = False,
+    no_feedback: Annotated[bool, typer.Option("--no-feedback", help="Ignore the store's feedback.")] = False,
 ) -> None:
     """Route every profile of INPUT; a bad row is reported by number and the good rows are still written."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from matcher.triage import TriageWriter, check_format, read_rows, triage_line
+    from matcher.triage import TriageWriter, check_output, read_rows, triage_line
 
     with _user_errors():
-        check_format(output)
+        check_output(output, input)
         rows = list(read_rows(input))  # reads the whole file first: a file-level error loses nothing
         m = _matcher(ctx.obj, feedback=not no_feedback)
         bad = [r for r in rows if r.error]
@@ -185,7 +223,11 @@ def triage(
                     writer.write(triage_line(row.id or "", result))
                 progress.advance(task, len(chunk))
     for r in bad:
-        err.print(f"[red]{escape(str(input))}, row {r.number}:[/] {escape(r.error or '')} (skipped)", highlight=False)
+        err.print(
+            f"[red]{escape(str(input))}, row {r.number}:[/] {escape(r.error or '')} (skipped)",
+            highlight=False,
+            soft_wrap=True,
+        )
     err.print(
         f"wrote {len(good)} routed profiles to {escape(str(output))}"
         + (f"; {len(bad)} bad rows skipped" if bad else "")
@@ -203,15 +245,17 @@ def evaluate(
     data: Annotated[Path, typer.Argument(help="Labelled profiles (.jsonl with text and labels).")],
     split: Annotated[str | None, typer.Option(help="Only rows of this split (any name the file uses).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    plot: Annotated[Path, typer.Option(help="Where to save the confusion matrix PNG.")] = REPORTS_DIR
+    plot: Annotated[Path, typer.Option(help="Where to save the confusion matrix (.png, .svg or .pdf).")] = REPORTS_DIR
     / "confusion-matrix.png",
-    no_feedback: Annotated[bool, typer.Option(help="Ignore the store's feedback.")] = False,
+    no_feedback: Annotated[bool, typer.Option("--no-feedback", help="Ignore the store's feedback.")] = False,
 ) -> None:
     """Top-1, top-3, routing and no-fit metrics per language and per cluster, and a confusion matrix."""
     from matcher.evaluation import evaluate as run
     from matcher.evaluation import plot_confusion
 
     with _user_errors():
+        _check_plot(plot)
+        load_profiles(data)  # a missing or broken file is reported before the models load
         m = _matcher(ctx.obj, feedback=not no_feedback)
         profiles = load_profiles(data, known=m.classes_)
         if split:
@@ -258,6 +302,21 @@ def _fmt(v: float | None) -> str:
     return "-" if v is None else f"{v:.3f}"
 
 
+#: Formats the confusion matrix can be saved in.
+PLOT_FORMATS = (".png", ".svg", ".pdf")
+
+
+def _check_plot(path: Path) -> None:
+    if path.suffix.lower() not in PLOT_FORMATS:
+        raise UserError(f"{path}: the plot needs a name ending in {', '.join(PLOT_FORMATS)}")
+    if path.is_dir():
+        raise UserError(f"{path}: is a directory; give a file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"{path}: its folder cannot be created ({exc.strerror or exc})") from None
+
+
 # -- feedback ---------------------------------------------------------------------------------
 
 
@@ -284,7 +343,7 @@ def feedback_import(
                 raise UserError(f"{data}: no profiles in split {split!r}")
         ids = store.add_feedback(profiles, source="import") if profiles else []
     for problem in problems:
-        err.print(f"[red]{escape(str(problem))}[/] (skipped)", highlight=False)
+        err.print(f"[red]{escape(str(problem))}[/] (skipped)", highlight=False, soft_wrap=True)
     err.print(
         (f"stored {len(ids)} feedback profiles (ids {ids[0]}-{ids[-1]})" if ids else "nothing stored")
         + (f"; {len(problems)} bad lines skipped" if problems else "")
@@ -297,7 +356,7 @@ def feedback_import(
 def feedback_list(
     ctx: typer.Context,
     all_: Annotated[bool, typer.Option("--all", help="Include withdrawn feedback.")] = False,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the feedback as JSON.")] = False,
 ) -> None:
     """The stored feedback, newest last."""
     with _user_errors():
@@ -332,7 +391,8 @@ def feedback_list(
 
 @feedback_app.command("withdraw")
 def feedback_withdraw(
-    ctx: typer.Context, feedback_id: Annotated[int, typer.Argument(help="The id from 'matcher feedback list'.")]
+    ctx: typer.Context,
+    feedback_id: Annotated[int, typer.Argument(min=1, max=_MAX_ID, help="The id from 'matcher feedback list'.")],
 ) -> None:
     """Withdraw one feedback profile: routing goes back to what it was without it."""
     from matcher.store import NotFound
@@ -351,10 +411,12 @@ def feedback_withdraw(
 @app.command()
 def clusters(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-    lang: Annotated[str, typer.Option(help="en or pl")] = "en",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the catalogue as JSON.")] = False,
+    lang: Annotated[str, typer.Option(help="Names and descriptions in en or pl.")] = "en",
 ) -> None:
     """The cluster catalogue (with the store's edits)."""
+    if lang not in LANGUAGES:
+        _fail(f"--lang: expected one of {', '.join(LANGUAGES)}, got {lang!r}")
     from matcher.loading import effective_catalogue
 
     with _user_errors():
@@ -374,9 +436,15 @@ def clusters(
 @app.command()
 def serve(
     ctx: typer.Context,
-    host: Annotated[str | None, typer.Option(help="[env MATCHER_HOST, default 127.0.0.1]")] = None,
-    port: Annotated[int | None, typer.Option(help="[env MATCHER_PORT, default 8000]")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes [env MATCHER_WORKERS].")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (env MATCHER_HOST, default 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port to listen on (env MATCHER_PORT, default 8000).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=64, help="Worker processes (env MATCHER_WORKERS, default 1).")
+    ] = None,
 ) -> None:
     """Start the HTTP service (API, web page and office view)."""
     import uvicorn
@@ -394,9 +462,9 @@ def serve(
     uvicorn.run(
         "service.main:create_app",
         factory=True,
-        host=host or s.host,
-        port=port or s.port,
-        workers=workers or s.workers,
+        host=host if host is not None else s.host,
+        port=port if port is not None else s.port,
+        workers=workers if workers is not None else s.workers,
         log_level="info",
     )
 

@@ -52,7 +52,7 @@ def build_matcher(settings: Settings, store: Store | None, *, encoders: list[Enc
     # First load: the models load in a background thread while the matcher is fitted (or read from
     # its cache), so start-up pays for the slower of the two, not for both.
     models = load_encoders(settings)
-    loading = threading.Thread(target=warm_up, args=(models,), name="models-load", daemon=True)
+    loading = threading.Thread(target=_warm_up_quietly, args=(models,), name="models-load", daemon=True)
     loading.start()
     try:
         matcher = _build(settings, store, models)
@@ -60,6 +60,14 @@ def build_matcher(settings: Settings, store: Store | None, *, encoders: list[Enc
         return matcher
     finally:
         loading.join()
+
+
+def _warm_up_quietly(models: list[Encoder]) -> None:
+    """:func:`warm_up`, leaving a model that fails to load to the fitting, which reports it."""
+    try:
+        warm_up(models)
+    except Exception:  # noqa: BLE001 - the same error surfaces in the caller's thread
+        log.debug("warm-up failed; the fitting will report why", exc_info=True)
 
 
 def _build(settings: Settings, store: Store | None, encs: list[Encoder]) -> Matcher:

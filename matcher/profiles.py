@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from matcher.config import NO_FIT, PROFILES_PATH
+from matcher.text import is_valid_unicode
 from matcher.types import LabelledProfile
 
 SPLITS = ("train", "dev", "test")
@@ -25,6 +26,8 @@ def parse_profile(
     text = raw.get("text")
     if not isinstance(text, str) or not text.strip():
         raise ProfileError(f"{where}: field 'text' must be a non-empty string")
+    if not is_valid_unicode(text):
+        raise ProfileError(f"{where}: field 'text' is not valid Unicode (a lone surrogate)")
     labels = raw.get("labels")
     if isinstance(labels, str):
         labels = [labels]
@@ -67,7 +70,7 @@ def read_profiles(
     path = Path(path)
     known = list(known) if known is not None else None
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()  # -sig: editors on Windows write a BOM
     except FileNotFoundError:
         raise ProfileError(f"{path}: no such file") from None
     except (UnicodeDecodeError, OSError) as exc:

@@ -44,6 +44,16 @@ def detect_lang(text: str) -> str:
     return str(_identifier().classify(text)[0])
 
 
+def is_valid_unicode(text: str) -> bool:
+    """False for a string holding a lone surrogate (from a JSON ``\\ud800`` escape or undecodable
+    bytes in a command-line argument): it cannot be encoded, stored or embedded."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def split_passages(text: str, *, max_words: int = 40) -> list[Passage]:
     """Split ``text`` into sentence-like passages with their character offsets.
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from matcher.text import is_valid_unicode
 from matcher.types import MatchResult
 
 FORMATS = (".jsonl", ".csv")
+_CSV_FIELD_LIMIT = 1 << 28
 
 
 class InputError(ValueError):
@@ -33,6 +37,19 @@ def check_format(path: Path) -> str:
     return suffix
 
 
+def check_output(output: Path, input: Path) -> None:
+    """Refuse, before any work, an output that cannot be written or would overwrite the input."""
+    check_format(output)
+    if output.resolve() == input.resolve():
+        raise InputError(f"{output}: the output would overwrite the input; choose another file")
+    if output.is_dir():
+        raise InputError(f"{output}: is a directory; give a file name ending in .jsonl or .csv")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{output}: its folder cannot be created ({exc.strerror or exc})") from None
+
+
 def read_rows(path: str | Path) -> Iterator[Row]:
     """Yield every row; a bad row carries an ``error`` and the rows after it still come."""
     path = Path(path)
@@ -52,6 +69,10 @@ def _validate(number: int, raw_id: Any, text: Any) -> Row:
     pid = None if raw_id is None or raw_id == "" else str(raw_id)
     if pid is None:
         return Row(number, None, None, "missing 'id'")
+    if not is_valid_unicode(pid):
+        return Row(number, None, None, "'id' is not valid Unicode (a lone surrogate)")
+    if isinstance(text, str) and not is_valid_unicode(text):
+        return Row(number, pid, None, "'text' is not valid Unicode (a lone surrogate)")
     if not isinstance(text, str) or not text.strip():
         return Row(number, pid, None, "empty or missing 'text'")
     return Row(number, pid, text)
@@ -73,6 +94,7 @@ def _read_jsonl(handle: TextIO) -> Iterator[Row]:
 
 
 def _read_csv(handle: TextIO, path: Path) -> Iterator[Row]:
+    csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))  # a page of text may pass 128 KiB
     reader = csv.DictReader(handle)
     fields = reader.fieldnames or []
     missing = [c for c in ("id", "text") if c not in fields]
@@ -93,13 +115,18 @@ def triage_line(pid: str, result: MatchResult) -> dict[str, Any]:
 
 
 class TriageWriter:
-    """Writes triage lines as JSONL, or as CSV with the ranking kept as a JSON column."""
+    """Writes triage lines as JSONL, or as CSV with the ranking kept as a JSON column.
+
+    The lines go to a hidden file beside ``path`` that replaces it only when the writer closes
+    without an error: an interrupted run leaves an earlier output as it was.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.format = check_format(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = self.path.open("w", encoding="utf-8", newline="")
+        self._partial = self.path.with_name(f".{self.path.name}.partial")
+        self._handle = self._partial.open("w", encoding="utf-8", newline="")
         self._csv: Any = None
         if self.format == ".csv":
             self._csv = csv.writer(self._handle)
@@ -122,10 +149,21 @@ class TriageWriter:
             )
 
     def close(self) -> None:
+        """Finish: the written lines become ``path``."""
         self._handle.close()
+        os.replace(self._partial, self.path)
+
+    def discard(self) -> None:
+        """Give up: ``path`` stays as it was."""
+        self._handle.close()
+        with contextlib.suppress(FileNotFoundError):
+            self._partial.unlink()
 
     def __enter__(self) -> TriageWriter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.discard()

@@ -166,6 +166,11 @@ def test_missing_file_names_the_file(tmp_path: Path) -> None:
     assert str(path) in str(info.value)
 
 
+def test_a_folder_instead_of_a_file_is_a_catalogue_error(tmp_path: Path) -> None:
+    with pytest.raises(CatalogueError, match="cannot be read"):
+        load_catalogue(tmp_path)
+
+
 def test_empty_clusters_names_file_and_field(tmp_path: Path, raw_catalogue: dict[str, Any]) -> None:
     raw = copy.deepcopy(raw_catalogue)
     raw["clusters"] = []

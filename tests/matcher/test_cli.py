@@ -234,4 +234,72 @@ def test_feedback_changes_the_next_match(env):
 def test_an_unknown_backend_is_one_line_and_exit_2(env):
     result = run("--backend", "tensorrt", "clusters")
     assert result.exit_code == 2
-    assert "invalid option" in result.stderr and "backend" in result.stderr and "Traceback" not in result.output
+    assert result.stderr.startswith("error: invalid setting: --backend:") and "'tensorrt'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_bad_environment_setting_is_named_in_one_line(env, monkeypatch):
+    monkeypatch.setenv("MATCHER_PORT", "abc")
+    result = run("clusters")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: invalid setting: MATCHER_PORT:") and "'abc'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_store_that_cannot_be_opened_hides_the_password(env):
+    result = run("--database-url", "postgresql://officer:s3cret@127.0.0.1:1/db", "feedback", "list")
+    assert result.exit_code == 2
+    assert "cannot open the store" in result.stderr and "s3cret" not in result.output
+
+
+def test_an_encoder_that_cannot_load_is_one_line_and_exit_2(env, monkeypatch):
+    def missing(settings):
+        raise OSError("no-such-model is not a local folder and nothing may be downloaded\nmore detail")
+
+    monkeypatch.setattr(matcher.loading, "load_encoders", missing)
+    result = run("match", "Stocznia w Gdyni")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: cannot load the matcher") and "more detail" not in result.stderr
+
+
+def test_text_that_is_not_valid_unicode_is_refused(env):
+    result = run("match", "We repair \udcff ships")
+    assert result.exit_code == 2
+    assert "not valid UTF-8" in result.stderr
+
+
+def test_triage_skips_a_row_that_is_not_valid_unicode_and_writes_the_rest(env):
+    src = env / "in.jsonl"
+    src.write_text('{"id": "a", "text": "Shipyard \\ud800 in Gdynia"}\n{"id": "b", "text": "Stocznia w Gdyni"}\n')
+    result = run("triage", str(src), "-o", str(env / "out.jsonl"))
+    assert result.exit_code == 1
+    assert "row 1: 'text' is not valid Unicode" in result.stderr
+    assert [json.loads(x)["id"] for x in (env / "out.jsonl").read_text().splitlines()] == ["b"]
+
+
+@pytest.mark.parametrize("target", ["same", "folder", "under-a-file"])
+def test_triage_refuses_an_output_it_cannot_write_before_loading_models(env, monkeypatch, target):
+    src = _jsonl(env / "in.jsonl", [{"id": "a", "text": "Stocznia w Gdyni"}])
+    (env / "out.jsonl").mkdir()
+    (env / "plain").write_text("x")
+    output = {"same": src, "folder": env / "out.jsonl", "under-a-file": env / "plain" / "out.jsonl"}[target]
+    monkeypatch.setattr(matcher.loading, "load_encoders", lambda settings: pytest.fail("models loaded"))
+    result = run("triage", str(src), "-o", str(output))
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert json.loads(src.read_text()) == {"id": "a", "text": "Stocznia w Gdyni"}
+
+
+@pytest.mark.parametrize(
+    ("plot", "message"), [("cm.txt", "needs a name ending in"), ("plain/cm.png", "cannot be created")]
+)
+def test_evaluate_refuses_a_plot_path_before_loading_models(env, monkeypatch, profiles, plot, message):
+    data = _jsonl(env / "eval.jsonl", [{"text": "Stocznia w Gdyni", "labels": ["maritime"]}])
+    (env / "plain").write_text("x")
+    monkeypatch.setattr(matcher.loading, "load_encoders", lambda settings: pytest.fail("models loaded"))
+    result = run("evaluate", str(data), "--plot", str(env / plot))
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_clusters_refuses_an_unknown_language(env):
+    result = run("clusters", "--lang", "de")
+    assert result.exit_code == 2 and "--lang" in result.stderr

@@ -169,3 +169,16 @@ def test_by_split_on_the_real_file(profiles) -> None:
     parts = [by_split(profiles, s) for s in SPLITS]
     assert sum(len(p) for p in parts) == len(profiles)
     assert all(parts)
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_line(tmp_path: Path) -> None:
+    path = tmp_path / "bom.jsonl"
+    path.write_text(_line() + "\n", encoding="utf-8-sig")
+    assert [p.id for p in load_profiles(path, known=KNOWN)] == ["p1"]
+
+
+def test_a_lone_surrogate_in_the_text_names_the_line(tmp_path: Path) -> None:
+    path = _write_lines(tmp_path, [_line(), '{"text": "Stocznia \\ud800", "labels": ["maritime"]}'])
+    profiles, problems = read_profiles(path, known=KNOWN)
+    assert [p.id for p in profiles] == ["p1"]
+    assert "line 2" in str(problems[0]) and "not valid Unicode" in str(problems[0])

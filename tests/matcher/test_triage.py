@@ -216,6 +216,24 @@ def test_writer_csv_with_header(tmp_path: Path) -> None:
     assert len(records) == 3
 
 
+def test_an_interrupted_writer_leaves_the_earlier_output(tmp_path: Path) -> None:
+    path = tmp_path / "triage.jsonl"
+    path.write_text("earlier results\n", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt), TriageWriter(path) as writer:
+        writer.write(triage_line("p1", _result()))
+        raise KeyboardInterrupt
+    assert path.read_text(encoding="utf-8") == "earlier results\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["triage.jsonl"]
+
+
+def test_a_csv_field_longer_than_the_csv_module_default_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    text = "Stocznia remontowa. " * 12_000  # 240,000 characters; csv's default limit is 131,072
+    path.write_text(f'id,text\np1,"{text}"\n', encoding="utf-8")
+    (row,) = read_rows(path)
+    assert row.error is None and row.text == text
+
+
 def test_writer_refuses_an_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="unknown format"):
         TriageWriter(tmp_path / "out.xlsx")
