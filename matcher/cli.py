@@ -307,14 +307,11 @@ PLOT_FORMATS = (".png", ".svg", ".pdf")
 
 
 def _check_plot(path: Path) -> None:
+    from matcher.triage import check_writable
+
     if path.suffix.lower() not in PLOT_FORMATS:
         raise UserError(f"{path}: the plot needs a name ending in {', '.join(PLOT_FORMATS)}")
-    if path.is_dir():
-        raise UserError(f"{path}: is a directory; give a file name")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"{path}: its folder cannot be created ({exc.strerror or exc})") from None
+    check_writable(path)
 
 
 # -- feedback ---------------------------------------------------------------------------------

@@ -42,12 +42,17 @@ def check_output(output: Path, input: Path) -> None:
     check_format(output)
     if output.resolve() == input.resolve():
         raise InputError(f"{output}: the output would overwrite the input; choose another file")
-    if output.is_dir():
-        raise InputError(f"{output}: is a directory; give a file name ending in .jsonl or .csv")
+    check_writable(output)
+
+
+def check_writable(path: Path) -> None:
+    """Refuse a file path that is a folder or whose folder cannot be made (creating it if need be)."""
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory; give a file name")
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"{output}: its folder cannot be created ({exc.strerror or exc})") from None
+        raise InputError(f"{path}: its folder cannot be created ({exc.strerror or exc})") from None
 
 
 def read_rows(path: str | Path) -> Iterator[Row]:
