@@ -326,7 +326,8 @@ def feedback_import(
     """Store labelled profiles as feedback; later matching (CLI and service) learns from them.
 
     A bad line (not JSON, no text, a cluster the catalogue lacks) is reported by number and
-    skipped; the good lines are stored, and the exit status is 1 if any line was bad.
+    skipped; the good lines are stored, and the exit status is 1 if any line was bad. A profile
+    already stored with the same labels is not stored again.
     """
     from matcher.loading import effective_catalogue
 
@@ -338,11 +339,13 @@ def feedback_import(
             profiles = by_split(profiles, split)
             if not profiles and not problems:
                 raise UserError(f"{data}: no profiles in split {split!r}")
-        ids = store.add_feedback(profiles, source="import") if profiles else []
+        ids = store.add_feedback(profiles, source="import", skip_known=True) if profiles else []
     for problem in problems:
         err.print(f"[red]{escape(str(problem))}[/] (skipped)", highlight=False, soft_wrap=True)
+    known = len(profiles) - len(ids)
     err.print(
         (f"stored {len(ids)} feedback profiles (ids {ids[0]}-{ids[-1]})" if ids else "nothing stored")
+        + (f"; {known} already stored" if known else "")
         + (f"; {len(problems)} bad lines skipped" if problems else "")
     )
     if problems:

@@ -142,9 +142,25 @@ class Store:
     # -- feedback ---------------------------------------------------------------------------
 
     def add_feedback(
-        self, profiles: Iterable[LabelledProfile], *, source: str = "import", inquiry_id: int | None = None
+        self,
+        profiles: Iterable[LabelledProfile],
+        *,
+        source: str = "import",
+        inquiry_id: int | None = None,
+        skip_known: bool = False,
     ) -> list[int]:
+        """Store ``profiles`` as active feedback; returns the new rows' ids.
+
+        With ``skip_known``, a profile whose text and labels some active feedback already has is
+        left out (a file imported twice does not count twice).
+        """
         with self.session() as s:
+            if skip_known:
+                active = s.execute(
+                    select(FeedbackRow.text, FeedbackRow.labels).where(FeedbackRow.withdrawn_at.is_(None))
+                )
+                known = {(text, tuple(labels)) for text, labels in active}
+                profiles = [p for p in profiles if (p.text, tuple(p.labels)) not in known]
             rows = [
                 FeedbackRow(
                     text=p.text,

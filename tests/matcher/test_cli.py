@@ -164,6 +164,9 @@ def test_feedback_import_list_withdraw(env):
     assert run("feedback", "import", str(data)).exit_code == 0
     listed = json.loads(run("feedback", "list", "--json").stdout)
     assert [x["labels"] for x in listed] == [["maritime"]]
+    again = run("feedback", "import", str(data))
+    assert again.exit_code == 0 and "nothing stored; 1 already stored" in again.stderr
+    assert len(json.loads(run("feedback", "list", "--json").stdout)) == 1
     assert run("feedback", "withdraw", str(listed[0]["id"])).exit_code == 0
     assert json.loads(run("feedback", "list", "--json").stdout) == []
     assert run("feedback", "withdraw", "999").exit_code == 2
