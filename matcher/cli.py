@@ -258,16 +258,16 @@ def evaluate(
         load_profiles(data)  # a missing or broken file is reported before the models load
         m = _matcher(ctx.obj, feedback=not no_feedback)
         profiles = load_profiles(data, known=m.classes_)
-        if split:
+        if split is not None:
             profiles = by_split(profiles, split)
         if not profiles:
-            raise UserError(f"{data}: no profiles to evaluate" + (f" in split {split!r}" if split else ""))
+            raise UserError(f"{data}: no profiles to evaluate" + (f" in split {split!r}" if split is not None else ""))
         rep = _with_status(f"Matching {len(profiles)} profiles...", lambda: run(m, profiles))
         png = plot_confusion(rep, plot)
     if as_json:
         out.print_json(data={**rep.to_dict(), "confusion_png": str(png)})
         return
-    t = Table(title=f"{data.name}: {rep.overall.n} profiles")
+    t = Table(title=f"{escape(data.name)}: {rep.overall.n} profiles")
     for col in ("", "n", "top-1", "top-3", "routing", "no-fit P", "no-fit R", "ECE"):
         t.add_column(col, justify="right")
     q = Table(title="the review queue (needs_review)")

@@ -71,6 +71,8 @@ def read_rows(path: str | Path) -> Iterator[Row]:
 
 
 def _validate(number: int, raw_id: Any, text: Any) -> Row:
+    if isinstance(raw_id, dict | list | bool):
+        return Row(number, None, None, "'id' must be a string or a number")
     pid = None if raw_id is None or raw_id == "" else str(raw_id)
     if pid is None:
         return Row(number, None, None, "missing 'id'")
@@ -78,7 +80,9 @@ def _validate(number: int, raw_id: Any, text: Any) -> Row:
         return Row(number, None, None, "'id' is not valid Unicode (a lone surrogate)")
     if isinstance(text, str) and not is_valid_unicode(text):
         return Row(number, pid, None, "'text' is not valid Unicode (a lone surrogate)")
-    if not isinstance(text, str) or not text.strip():
+    if text is not None and not isinstance(text, str):
+        return Row(number, pid, None, "'text' must be a string")
+    if text is None or not text.strip():
         return Row(number, pid, None, "empty or missing 'text'")
     return Row(number, pid, text)
 

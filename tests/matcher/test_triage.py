@@ -64,6 +64,19 @@ def test_jsonl_rows_with_errors_and_numbers(tmp_path: Path) -> None:
     assert by_number[10].text == "Zdrowa żywność, po polsku."
 
 
+def test_an_id_or_text_of_the_wrong_kind_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    rows = [{"id": {"a": 1}, "text": "x"}, {"id": True, "text": "x"}, {"id": "p3", "text": 42}, {"id": 7, "text": "ok"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    got = [(r.id, r.error) for r in read_rows(path)]
+    assert got == [
+        (None, "'id' must be a string or a number"),
+        (None, "'id' must be a string or a number"),
+        ("p3", "'text' must be a string"),
+        ("7", None),
+    ]
+
+
 def test_jsonl_good_rows_after_a_bad_first_line_still_come(tmp_path: Path) -> None:
     path = tmp_path / "in.jsonl"
     path.write_text("not json at all\n" + json.dumps({"id": "a", "text": "fine"}) + "\n", encoding="utf-8")
