@@ -5,7 +5,7 @@
 
   const { t, pick, h, scoreBar, reasonText, errorDetail } = window.I18N;
   const MAX_CHARS = 20000;
-  const state = { result: null, text: "" };
+  const state = { result: null, text: "", sent: null };
 
   const $ = (id) => document.getElementById(id);
 
@@ -40,7 +40,7 @@
       : [
           ex.matched_terms.length ? h("p", { class: "terms" }, `${t("terms")}: `, ex.matched_terms.join(", ")) : null,
           h("p", {}, t("passages")),
-          h("blockquote", { class: "profile-text", tabindex: "0", "aria-label": t("profileText") },
+          h("blockquote", { class: "profile-text", lang: state.result.lang, tabindex: "0", "aria-label": t("profileText") },
             highlighted(state.text, ex.evidence)),
         ];
     return h("details", { class: "why", open }, h("summary", {}, t("why")), ...body);
@@ -82,6 +82,14 @@
       : t("announceNone");
   }
 
+  /** A failed match hides the previous profile's results: they would read as this one's. */
+  function clearResults() {
+    state.result = null;
+    $("results").hidden = true;
+    $("send").hidden = true;
+    $("announce").textContent = "";
+  }
+
   function showError(message) {
     $("form-error").textContent = message;
   }
@@ -107,7 +115,7 @@
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ text, top_k: 100 }),
       });
-      if (!response.ok) { showError(await messageFor(response)); $("announce").textContent = ""; return; }
+      if (!response.ok) { clearResults(); showError(await messageFor(response)); return; }
       state.result = await response.json();
       state.text = text;
       $("send-status").textContent = "";
@@ -115,6 +123,7 @@
       announce(state.result);
       $("results-heading").focus();
     } catch {
+      clearResults();
       showError(t("errNetwork"));
     } finally {
       $("submit").disabled = false;
@@ -124,15 +133,28 @@
 
   async function sendInquiry(event) {
     event.preventDefault();
+    // What is in the box now goes to the office (the office routes it again), not the last match.
+    const text = $("profile").value;
     const contact = $("contact").value.trim();
+    if (!text.trim()) { $("send-status").textContent = t("errEmpty"); $("profile").focus(); return; }
+    if (state.sent && state.sent.text === text && state.sent.contact === contact) {
+      $("send-status").textContent = t("alreadySent", { id: state.sent.id });
+      return;
+    }
     $("send-button").disabled = true;
     try {
       const response = await fetch("/v1/inquiries", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ text: state.text, contact: contact || null }),
+        body: JSON.stringify({ text, contact: contact || null }),
       });
-      $("send-status").textContent = response.ok ? t("sent", { id: (await response.json()).id }) : await messageFor(response);
+      if (response.ok) {
+        const { id } = await response.json();
+        state.sent = { text, contact, id };
+        $("send-status").textContent = t("sent", { id });
+      } else {
+        $("send-status").textContent = await messageFor(response);
+      }
     } catch {
       $("send-status").textContent = t("errNetwork");
     } finally {
@@ -141,7 +163,9 @@
   }
 
   function updateCount() {
-    $("profile-count").textContent = t("chars", { n: Array.from($("profile").value).length, max: MAX_CHARS });
+    const n = Array.from($("profile").value).length;
+    $("profile-count").textContent = t("chars", { n, max: MAX_CHARS });
+    $("profile-count").classList.toggle("over", n > MAX_CHARS);
   }
 
   document.addEventListener("DOMContentLoaded", () => {

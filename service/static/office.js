@@ -20,7 +20,12 @@
 
   async function api(path, options = {}) {
     const headers = { "X-API-Key": sessionStorage.getItem(KEY) || "", ...(options.headers || {}) };
-    const response = await fetch(path, { ...options, headers });
+    let response;
+    try {
+      response = await fetch(path, { ...options, headers });
+    } catch {
+      throw new Error(t("errNetwork"));
+    }
     if (response.status === 401) {
       const detail = await errorDetail(response);
       sessionStorage.removeItem(KEY);
@@ -38,7 +43,19 @@
     $("api-key").focus();
   }
 
-  async function decide(inquiry, clusters) {
+  /** A problem the officer must see (the status line is for screen readers only). */
+  function showProblem(message) {
+    $("office-error").textContent = message ? t("errOffice", { detail: message }) : "";
+  }
+
+  async function decide(inquiry, clusters, actions) {
+    // One decision at a time per inquiry: the buttons wait while it is saved (a refit takes seconds).
+    const buttons = [...actions.querySelectorAll("button")];
+    if (buttons.some((b) => b.disabled)) return;
+    buttons.forEach((b) => { b.disabled = true; });
+    actions.setAttribute("aria-busy", "true");
+    showProblem("");
+    $("office-status").textContent = t("saving", { id: inquiry.id });
     try {
       await api(`/v1/inquiries/${inquiry.id}/decision`, {
         method: "POST",
@@ -46,11 +63,20 @@
         body: JSON.stringify({ clusters }),
       });
     } catch (err) {
-      $("office-status").textContent = err.message;
+      $("office-status").textContent = "";
+      showProblem(err.message);
       return;
+    } finally {
+      buttons.forEach((b) => { b.disabled = false; });
+      actions.removeAttribute("aria-busy");
     }
-    if (state.status !== "decided") state.inquiries = state.inquiries.filter((x) => x.id !== inquiry.id);
-    $("office-status").textContent = t("decided", { id: inquiry.id, names: names(clusters) });
+    if (state.status === "decided") {
+      inquiry.officer_clusters = clusters;
+      $("office-status").textContent = t("decidedAgain", { id: inquiry.id, names: names(clusters) });
+    } else {
+      state.inquiries = state.inquiries.filter((x) => x.id !== inquiry.id);
+      $("office-status").textContent = t("decided", { id: inquiry.id, names: names(clusters) });
+    }
     render();
     $("queue-count").focus();
   }
@@ -62,16 +88,18 @@
         h("input", { type: "checkbox", value: c.id, checked: inquiry.decision.includes(c.id) }), pick(c.name))),
       h("button", { type: "button", onclick: (e) => {
         const checked = [...e.target.closest("fieldset").querySelectorAll("input:checked")].map((x) => x.value);
-        decide(inquiry, checked);
+        if (!checked.length) { showProblem(t("tickOne")); return; } // an empty tick list is not "no cluster fits"
+        decide(inquiry, checked, box);
       } }, t("saveSeveral")));
-    return h("div", { class: "actions" },
-      h("button", { type: "button", class: "primary confirm", onclick: () => decide(inquiry, inquiry.decision) }, t("confirm")),
+    const box = h("div", { class: "actions" },
+      h("button", { type: "button", class: "primary confirm", onclick: () => decide(inquiry, inquiry.decision, box) }, t("confirm")),
       h("p", { class: "route-label" }, t("routeTo")),
       h("div", { class: "route-buttons" },
-        ...state.clusters.map((c) => h("button", { type: "button", "data-cluster": c.id, onclick: () => decide(inquiry, [c.id]) },
+        ...state.clusters.map((c) => h("button", { type: "button", "data-cluster": c.id, onclick: () => decide(inquiry, [c.id], box) },
           t("routeOnly", { name: pick(c.name) }))),
-        h("button", { type: "button", class: "none", "data-cluster": "", onclick: () => decide(inquiry, []) }, t("noCluster"))),
+        h("button", { type: "button", class: "none", "data-cluster": "", onclick: () => decide(inquiry, [], box) }, t("noCluster"))),
       h("details", {}, h("summary", {}, t("several")), several));
+    return box;
   }
 
   function item(inquiry) {
@@ -95,35 +123,43 @@
     $("inquiries").replaceChildren(...list.map(item));
   }
 
-  async function load() {
+  /** Load the queue for ``status``; on failure the filter and the list stay as they were. */
+  async function load(status = state.status, { focus = false } = {}) {
     $("office-status").textContent = t("loadingQueue");
     try {
       const [clusters, inquiries] = await Promise.all([
         api("/v1/clusters"),
-        api(`/v1/inquiries?status=${encodeURIComponent(state.status)}`),
+        api(`/v1/inquiries?status=${encodeURIComponent(status)}`),
       ]);
       state.clusters = clusters.data;
       state.inquiries = inquiries.data;
+      state.status = status;
     } catch (err) {
-      $("office-status").textContent = err.message;
+      $("office-status").textContent = "";
+      $("status-filter").value = state.status;
+      if ($("key-form").hidden) showProblem(err.message);
+      else if (!$("key-error").textContent) $("key-error").textContent = t("errOffice", { detail: err.message });
       return;
     }
     $("key-form").hidden = true;
     $("queue").hidden = false;
     $("office-status").textContent = "";
+    showProblem("");
     render();
+    if (focus) $("queue-count").focus();
   }
 
   document.addEventListener("DOMContentLoaded", () => {
     $("key-form").addEventListener("submit", (event) => {
       event.preventDefault();
       const key = $("api-key").value;
+      $("key-error").textContent = "";
       sessionStorage.setItem(KEY, key);
       $("api-key").value = "";
-      load();
+      load(state.status, { focus: true });
     });
     $("forget-key").addEventListener("click", () => { sessionStorage.removeItem(KEY); state.inquiries = []; showKeyForm(); });
-    $("status-filter").addEventListener("change", (e) => { state.status = e.target.value; load(); });
+    $("status-filter").addEventListener("change", (e) => load(e.target.value));
     window.I18N.onChange(render);
     if (sessionStorage.getItem(KEY)) load(); else showKeyForm();
   });

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -141,6 +142,56 @@ def test_an_officer_corrects_an_inquiry_and_it_leaves_the_queue(page, base_url):
     page.reload()  # the key is kept for the tab, and the decided inquiry stays out of the queue
     page.locator("#queue-count").wait_for()
     assert page.locator(f'.inquiry[data-id="{inquiry["id"]}"]').count() == 0
+
+
+def test_the_office_gets_the_text_in_the_box_once(page, base_url):
+    """Send goes with what the box holds now (not the last matched text), and a second click says it went."""
+    page.goto(base_url + "/")
+    _submit(page, SHIPYARD_EN)
+    page.get_by_label("Your company's profile").fill(HVAC_PL)
+    page.get_by_role("button", name="Send to the office").click()
+    expect(page.locator("#send-status")).to_contain_text("inquiry number")
+    inquiry_id = int(re.search(r"number (\d+)", page.locator("#send-status").inner_text()).group(1))
+    page.get_by_role("button", name="Send to the office").click()
+    expect(page.locator("#send-status")).to_contain_text("already been sent")
+    headers = {"X-API-Key": "browser-admin-key"}
+    assert httpx.get(f"{base_url}/v1/inquiries/{inquiry_id}", headers=headers).json()["text"] == HVAC_PL
+    listed = httpx.get(f"{base_url}/v1/inquiries", params={"limit": 500}, headers=headers).json()["data"]
+    assert sum(x["text"] == HVAC_PL for x in listed) == 1
+
+
+def test_a_failed_match_hides_the_previous_results(browser, base_url):
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    try:
+        page.goto(base_url + "/")
+        _submit(page, SHIPYARD_EN)
+        page.route("**/v1/match", lambda route: route.fulfill(status=503, json={"detail": "loading"}))
+        page.get_by_label("Your company's profile").fill(BAKERY_EN)
+        page.get_by_role("button", name="Find my cluster").click()
+        expect(page.locator("#form-error")).to_contain_text("still starting")
+        assert page.locator("#results").is_hidden()
+        assert page.locator("#announce").inner_text() == ""
+    finally:
+        context.close()
+
+
+def test_an_officer_must_tick_a_cluster_and_a_double_click_decides_once(page, base_url):
+    inquiry = httpx.post(base_url + "/v1/inquiries", json={"text": BAKERY_EN + " And pastries."}).json()
+    headers = {"X-API-Key": "browser-admin-key"}
+    page.goto(base_url + "/office")
+    page.get_by_label("Admin key").fill("browser-admin-key")
+    page.get_by_role("button", name="Open the queue").click()
+    item = page.locator(f'.inquiry[data-id="{inquiry["id"]}"]')
+    item.locator("details summary").click()
+    item.get_by_role("button", name="Route to the checked clusters").click()
+    expect(page.locator("#office-error")).to_contain_text("Tick at least one cluster")
+    assert httpx.get(f"{base_url}/v1/inquiries/{inquiry['id']}", headers=headers).json()["status"] != "decided"
+
+    item.locator('button[data-cluster="construction"]').dblclick()
+    item.wait_for(state="detached")
+    feedback = httpx.get(f"{base_url}/v1/feedback", params={"include_withdrawn": True}, headers=headers).json()["data"]
+    assert [f["labels"] for f in feedback if f["inquiry_id"] == inquiry["id"]] == [["construction"]]
 
 
 def test_the_api_docs_render_without_internet(page, base_url):
