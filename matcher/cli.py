@@ -159,8 +159,8 @@ def match(
 ) -> None:
     """Rank every cluster for one profile, with the decision and why."""
     with _user_errors():
-        if text == "-":
-            text = sys.stdin.read()
+        if text == "-":  # bytes that are not UTF-8 become lone surrogates, refused below
+            text = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
         if not text.strip():
             raise UserError("the profile text is empty")
         if not is_valid_unicode(text):
@@ -337,8 +337,9 @@ def feedback_import(
         profiles, problems = read_profiles(data, known=known)
         if split is not None:
             profiles = by_split(profiles, split)
-            if not profiles and not problems:
-                raise UserError(f"{data}: no profiles in split {split!r}")
+            if not profiles:
+                unread = f" ({len(problems)} bad lines could not be read)" if problems else ""
+                raise UserError(f"{data}: no profiles in split {split!r}{unread}")
         ids = store.add_feedback(profiles, source="import", skip_known=True) if profiles else []
     for problem in problems:
         err.print(f"[red]{escape(str(problem))}[/] (skipped)", highlight=False, soft_wrap=True)

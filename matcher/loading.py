@@ -52,22 +52,25 @@ def build_matcher(settings: Settings, store: Store | None, *, encoders: list[Enc
     # First load: the models load in a background thread while the matcher is fitted (or read from
     # its cache), so start-up pays for the slower of the two, not for both.
     models = load_encoders(settings)
-    loading = threading.Thread(target=_warm_up_quietly, args=(models,), name="models-load", daemon=True)
+    failures: list[Exception] = []
+    loading = threading.Thread(target=_warm_up_into, args=(models, failures), name="models-load", daemon=True)
     loading.start()
     try:
         matcher = _build(settings, store, models)
         load_language_model()  # beside the models too, rather than in the first match
-        return matcher
     finally:
         loading.join()
+    if failures:  # a fitted matcher read from the cache never encodes: the warm-up is the first to know
+        raise failures[0]
+    return matcher
 
 
-def _warm_up_quietly(models: list[Encoder]) -> None:
-    """:func:`warm_up`, leaving a model that fails to load to the fitting, which reports it."""
+def _warm_up_into(models: list[Encoder], failures: list[Exception]) -> None:
+    """:func:`warm_up` in a thread: a model that fails to load is handed back, not printed."""
     try:
         warm_up(models)
-    except Exception:  # noqa: BLE001 - the same error surfaces in the caller's thread
-        log.debug("warm-up failed; the fitting will report why", exc_info=True)
+    except Exception as exc:  # noqa: BLE001 - re-raised in the caller's thread
+        failures.append(exc)
 
 
 def _build(settings: Settings, store: Store | None, encs: list[Encoder]) -> Matcher:

@@ -117,9 +117,15 @@ def _create_schema(engine: Engine) -> None:
         try:
             Base.metadata.create_all(engine)
             return
-        except DatabaseError:
-            if attempt == tries - 1:
+        except DatabaseError as exc:
+            if attempt == tries - 1 or not _made_meanwhile(exc):
                 raise
+
+
+def _made_meanwhile(exc: DatabaseError) -> bool:
+    """Whether a CREATE failed because another process made the object (SQLite, PostgreSQL)."""
+    message = str(exc.orig).lower()
+    return "already exists" in message or "duplicate key" in message
 
 
 class Store:
@@ -159,8 +165,14 @@ class Store:
                 active = s.execute(
                     select(FeedbackRow.text, FeedbackRow.labels).where(FeedbackRow.withdrawn_at.is_(None))
                 )
-                known = {(text, tuple(labels)) for text, labels in active}
-                profiles = [p for p in profiles if (p.text, tuple(p.labels)) not in known]
+                known = {(text, frozenset(labels)) for text, labels in active}
+                fresh = []
+                for p in profiles:  # also a line repeated in the file, and labels in another order
+                    key = (p.text, frozenset(p.labels))
+                    if key not in known:
+                        known.add(key)
+                        fresh.append(p)
+                profiles = fresh
             rows = [
                 FeedbackRow(
                     text=p.text,

@@ -6,6 +6,7 @@ import contextlib
 import csv
 import json
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,13 +47,18 @@ def check_output(output: Path, input: Path) -> None:
 
 
 def check_writable(path: Path) -> None:
-    """Refuse a file path that is a folder or whose folder cannot be made (creating it if need be)."""
+    """Refuse a file path that is a folder or whose folder cannot be made or written in."""
     if path.is_dir():
         raise InputError(f"{path}: is a directory; give a file name")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{path}: its folder cannot be created ({exc.strerror or exc})") from None
+    try:
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        raise InputError(f"{path}: its folder cannot be written in ({exc.strerror or exc})") from None
 
 
 def read_rows(path: str | Path) -> Iterator[Row]:
@@ -135,7 +141,10 @@ class TriageWriter:
         self.format = check_format(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._partial = self.path.with_name(f".{self.path.name}.partial")
-        self._handle = self._partial.open("w", encoding="utf-8", newline="")
+        try:
+            self._handle = self._partial.open("w", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise InputError(f"{self.path}: cannot be written ({exc.strerror or exc})") from None
         self._csv: Any = None
         if self.format == ".csv":
             self._csv = csv.writer(self._handle)

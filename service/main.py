@@ -36,6 +36,8 @@ from service.state import AppState, Conflict, InvalidInput, MatcherFactory, Matc
 from service.state import fit_matcher as default_factory
 
 log = logging.getLogger(__name__)
+#: Where the pages' files are served from.
+STATIC_PATH = "/static"
 
 DESCRIPTION = """Match a company's free-text profile (English or Polish) to the Pomeranian business cluster
 that fits it, with the routing decision and the passages that explain it. Admin calls need the
@@ -87,7 +89,7 @@ def create_app(
     app.include_router(api_router)
     app.include_router(health.router)
     app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    app.mount(STATIC_PATH, StaticFiles(directory=pages.STATIC_DIR), name="static")
     app.openapi = _openapi_with_limits(app)  # type: ignore[method-assign]
     return app
 
@@ -180,6 +182,8 @@ _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 def _allowed_methods(request: Request) -> list[str]:
     """The methods some route answers on this path (routes of included routers too)."""
+    if request.url.path.startswith(f"{STATIC_PATH}/"):  # the mount has rewritten the scope; files are read-only
+        return ["GET", "HEAD"]
     return [
         method
         for method in _METHODS

@@ -137,6 +137,7 @@
     const text = $("profile").value;
     const contact = $("contact").value.trim();
     if (!text.trim()) { $("send-status").textContent = t("errEmpty"); $("profile").focus(); return; }
+    if (Array.from(text).length > MAX_CHARS) { $("send-status").textContent = t("errTooLong", { max: MAX_CHARS }); return; }
     if (state.sent && state.sent.text === text && state.sent.contact === contact) {
       $("send-status").textContent = t("alreadySent", { id: state.sent.id });
       return;

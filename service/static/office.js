@@ -5,7 +5,9 @@
 
   const { t, pick, h, scoreBar, reasonText, errorDetail } = window.I18N;
   const KEY = "cluster-matcher-admin-key";
-  const state = { clusters: [], inquiries: [], status: "needs_review" };
+  // saving: inquiries whose decision is on its way (their buttons stay disabled through any re-render);
+  // loads: the number of the latest queue request, so an older answer arriving late is ignored.
+  const state = { clusters: [], inquiries: [], status: "needs_review", saving: new Set(), loads: 0 };
 
   const $ = (id) => document.getElementById(id);
 
@@ -48,12 +50,19 @@
     $("office-error").textContent = message ? t("errOffice", { detail: message }) : "";
   }
 
-  async function decide(inquiry, clusters, actions) {
-    // One decision at a time per inquiry: the buttons wait while it is saved (a refit takes seconds).
-    const buttons = [...actions.querySelectorAll("button")];
-    if (buttons.some((b) => b.disabled)) return;
-    buttons.forEach((b) => { b.disabled = true; });
-    actions.setAttribute("aria-busy", "true");
+  /** Disable (or enable) one inquiry's buttons in place, keeping the officer's focus where it is. */
+  function setBusy(id, busy) {
+    const box = document.querySelector(`.inquiry[data-id="${id}"] .actions`);
+    if (!box) return;
+    box.setAttribute("aria-busy", String(busy));
+    box.querySelectorAll("button").forEach((b) => { b.disabled = busy; });
+  }
+
+  async function decide(inquiry, clusters) {
+    // One decision at a time per inquiry: its buttons wait while it is saved (a refit takes seconds).
+    if (state.saving.has(inquiry.id)) return;
+    state.saving.add(inquiry.id);
+    setBusy(inquiry.id, true);
     showProblem("");
     $("office-status").textContent = t("saving", { id: inquiry.id });
     try {
@@ -67,8 +76,8 @@
       showProblem(err.message);
       return;
     } finally {
-      buttons.forEach((b) => { b.disabled = false; });
-      actions.removeAttribute("aria-busy");
+      state.saving.delete(inquiry.id);
+      setBusy(inquiry.id, false);
     }
     if (state.status === "decided") {
       inquiry.officer_clusters = clusters;
@@ -88,17 +97,18 @@
         h("input", { type: "checkbox", value: c.id, checked: inquiry.decision.includes(c.id) }), pick(c.name))),
       h("button", { type: "button", onclick: (e) => {
         const checked = [...e.target.closest("fieldset").querySelectorAll("input:checked")].map((x) => x.value);
-        if (!checked.length) { showProblem(t("tickOne")); return; } // an empty tick list is not "no cluster fits"
-        decide(inquiry, checked, box);
+        if (!checked.length) { $("office-error").textContent = t("tickOne"); return; } // not "no cluster fits"
+        decide(inquiry, checked);
       } }, t("saveSeveral")));
-    const box = h("div", { class: "actions" },
-      h("button", { type: "button", class: "primary confirm", onclick: () => decide(inquiry, inquiry.decision, box) }, t("confirm")),
+    const box = h("div", { class: "actions", "aria-busy": state.saving.has(inquiry.id) ? "true" : "false" },
+      h("button", { type: "button", class: "primary confirm", onclick: () => decide(inquiry, inquiry.decision) }, t("confirm")),
       h("p", { class: "route-label" }, t("routeTo")),
       h("div", { class: "route-buttons" },
-        ...state.clusters.map((c) => h("button", { type: "button", "data-cluster": c.id, onclick: () => decide(inquiry, [c.id], box) },
+        ...state.clusters.map((c) => h("button", { type: "button", "data-cluster": c.id, onclick: () => decide(inquiry, [c.id]) },
           t("routeOnly", { name: pick(c.name) }))),
-        h("button", { type: "button", class: "none", "data-cluster": "", onclick: () => decide(inquiry, [], box) }, t("noCluster"))),
+        h("button", { type: "button", class: "none", "data-cluster": "", onclick: () => decide(inquiry, []) }, t("noCluster"))),
       h("details", {}, h("summary", {}, t("several")), several));
+    if (state.saving.has(inquiry.id)) box.querySelectorAll("button").forEach((b) => { b.disabled = true; });
     return box;
   }
 
@@ -125,16 +135,19 @@
 
   /** Load the queue for ``status``; on failure the filter and the list stay as they were. */
   async function load(status = state.status, { focus = false } = {}) {
+    const request = ++state.loads;
     $("office-status").textContent = t("loadingQueue");
     try {
       const [clusters, inquiries] = await Promise.all([
         api("/v1/clusters"),
         api(`/v1/inquiries?status=${encodeURIComponent(status)}`),
       ]);
+      if (request !== state.loads) return; // a later load (another filter) has been asked for
       state.clusters = clusters.data;
       state.inquiries = inquiries.data;
       state.status = status;
     } catch (err) {
+      if (request !== state.loads) return;
       $("office-status").textContent = "";
       $("status-filter").value = state.status;
       if ($("key-form").hidden) showProblem(err.message);

@@ -269,6 +269,8 @@ def test_text_that_is_not_valid_unicode_is_refused(env):
     result = run("match", "We repair \udcff ships")
     assert result.exit_code == 2
     assert "not valid UTF-8" in result.stderr
+    piped = runner.invoke(app, ["match", "-"], input=b"Stocznia \xff w Gdyni")
+    assert piped.exit_code == 2 and "not valid UTF-8" in piped.stderr
 
 
 def test_triage_skips_a_row_that_is_not_valid_unicode_and_writes_the_rest(env):

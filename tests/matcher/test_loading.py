@@ -6,6 +6,7 @@ import pickle
 
 import pytest
 
+import matcher.loading
 from matcher.loading import build_matcher, effective_catalogue
 from matcher.settings import Settings
 from matcher.store import Store
@@ -35,6 +36,23 @@ def test_second_build_comes_from_the_cache_and_matches_the_same(settings, store,
     assert second is not first
     text = "Serwis klimatyzacji i pomp ciepła w Gdyni"
     assert first.match(text).ranking == second.match(text).ranking
+
+
+def test_a_model_that_fails_to_load_is_reported_even_with_a_cached_matcher(
+    settings, store, hashing_encoder, monkeypatch
+):
+    """The fitted matcher comes from the cache without encoding: the model's failure must still surface."""
+    build_matcher(settings, store, encoders=[hashing_encoder])
+
+    class Broken:
+        name = hashing_encoder.name
+
+        def encode(self, texts):
+            raise OSError("the model files are gone")
+
+    monkeypatch.setattr(matcher.loading, "load_encoders", lambda settings: [Broken()])
+    with pytest.raises(OSError, match="the model files are gone"):
+        build_matcher(settings, store)
 
 
 def test_feedback_changes_the_cache_key(settings, store, hashing_encoder):

@@ -9,9 +9,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from matcher.catalogue import Catalogue, CatalogueError
-from matcher.store import NotFound, Store
+from matcher.store import Base, NotFound, Store
 from matcher.types import LabelledProfile, MatchResult
 
 HVAC_TEXT = "Projektujemy instalacje chłodnicze dla przemysłu spożywczego"
@@ -284,6 +285,32 @@ def test_second_decision_withdraws_the_first_feedback(store: Store, result: Matc
     assert [(r.labels, r.withdrawn_at is not None) for r in everything] == [(["energy"], True), (["hvac"], False)]
     # the other inquiry's feedback is untouched
     assert [r.labels for r in store.list_feedback() if r.inquiry_id == other.id] == [["hvac"]]
+
+
+def test_skip_known_leaves_out_what_is_stored_or_repeated(store: Store) -> None:
+    first = LabelledProfile(id="a", text="Budujemy farmy wiatrowe.", labels=("energy", "construction"))
+    assert len(store.add_feedback([first], skip_known=True)) == 1
+    again = [
+        dataclasses.replace(first, labels=("construction", "energy")),  # the same labels, another order
+        LabelledProfile(id="b", text="Stocznia w Gdyni.", labels=("maritime",)),
+        LabelledProfile(id="c", text="Stocznia w Gdyni.", labels=("maritime",)),  # repeated in the file
+        LabelledProfile(id="d", text="Stocznia w Gdyni.", labels=("none",)),  # other labels: a new profile
+    ]
+    assert len(store.add_feedback(again, skip_known=True)) == 2
+    assert sorted(r.external_id for r in store.list_feedback()) == ["a", "b", "d"]
+
+
+def test_a_database_error_other_than_a_race_is_not_retried(db_url: str, monkeypatch) -> None:
+    calls = []
+
+    def broken(engine):
+        calls.append(engine)
+        raise OperationalError("CREATE TABLE", {}, Exception("unable to open database file"))
+
+    monkeypatch.setattr(Base.metadata, "create_all", broken)
+    with pytest.raises(OperationalError):
+        Store(db_url)
+    assert len(calls) == 1
 
 
 def test_decisions_sent_at_once_leave_exactly_one_active(db_url: str, result: MatchResult) -> None:

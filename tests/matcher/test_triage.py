@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from matcher.triage import InputError, Row, TriageWriter, read_rows, triage_line
+from matcher.triage import InputError, Row, TriageWriter, check_writable, read_rows, triage_line
 from matcher.types import Match, MatchResult
 
 
@@ -245,6 +245,11 @@ def test_a_csv_field_longer_than_the_csv_module_default_is_read(tmp_path: Path) 
     path.write_text(f'id,text\np1,"{text}"\n', encoding="utf-8")
     (row,) = read_rows(path)
     assert row.error is None and row.text == text
+
+
+def test_a_folder_that_cannot_be_written_in_is_refused() -> None:
+    with pytest.raises(InputError, match="cannot be written in"):
+        check_writable(Path("/proc/routed.jsonl"))
 
 
 def test_writer_refuses_an_unknown_format(tmp_path: Path) -> None:

@@ -94,6 +94,7 @@ def test_unknown_routes_and_methods_answer_json(client):
         ("post", "/v1/clusters/hvac", "GET, PUT, DELETE"),
         ("put", "/v1/inquiries/1/decision", "POST"),
         ("post", "/", "GET, HEAD"),
+        ("post", "/static/app.js", "GET, HEAD"),
     ],
 )
 def test_a_wrong_method_names_the_allowed_ones(client, method, path, allowed):
