@@ -32,14 +32,15 @@
     return parts;
   }
 
-  function explanation(match, open) {
+  /** Why a cluster scored as it did: for one not recommended, its closest sentences, said as such. */
+  function explanation(match, open, recommended) {
     const ex = match.explanation;
     if (!ex) return null;
     const body = ex.evidence.length === 0
       ? [h("p", {}, t("whyNone"))]
       : [
           ex.matched_terms.length ? h("p", { class: "terms" }, `${t("terms")}: `, ex.matched_terms.join(", ")) : null,
-          h("p", {}, t("passages")),
+          h("p", {}, t(recommended ? "passages" : "passagesWeak")),
           h("blockquote", { class: "profile-text", lang: state.result.lang, tabindex: "0", "aria-label": t("profileText") },
             highlighted(state.text, ex.evidence)),
         ];
@@ -60,7 +61,7 @@
         ? h("p", { class: "desc" }, pick(c.description))
         : h("details", { class: "about" }, h("summary", {}, t("about")), h("p", { class: "desc" }, pick(c.description))),
       c.url ? null : h("p", { class: "hint" }, t("noWebsite")),
-      explanation(match, index === 0));
+      explanation(match, index === 0, recommended));
   }
 
   function render() {

@@ -84,6 +84,7 @@ def test_polish_and_english_profiles_show_the_right_cluster_and_why(page, base_u
     assert "KlimaPomerania" in page.locator("#decision").inner_text()
     marks = first.locator("mark")
     assert marks.count() >= 1
+    assert "Your sentences that led here" in first.locator("details.why").inner_text()
     assert all(m in HVAC_PL for m in marks.all_inner_texts())
     assert first.locator(".pct").inner_text().endswith("%")
     assert "KlimaPomerania" in page.locator("#announce").inner_text()
@@ -102,6 +103,8 @@ def test_a_profile_that_fits_nothing_says_so_and_can_go_to_the_office(page, base
     page.goto(base_url + "/")
     _submit(page, BAKERY_EN)
     assert "No cluster fits" in page.locator("#decision").inner_text()
+    why = page.locator("#matches li").first.locator("details.why").inner_text()
+    assert "led here" not in why  # a cluster that is not recommended is not said to be led to
     page.get_by_label("Contact (e-mail or phone, optional)").fill("piekarnia@example.pl")
     page.get_by_role("button", name="Send to the office").click()
     expect(page.locator("#send-status")).to_contain_text("inquiry number")
