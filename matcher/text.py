@@ -44,6 +44,14 @@ def detect_lang(text: str) -> str:
     return str(_identifier().classify(text)[0])
 
 
+_LETTERS = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def count_words(text: str) -> int:
+    """Runs of letters in ``text`` (numbers and symbols are not words)."""
+    return len(_LETTERS.findall(text))
+
+
 def is_valid_unicode(text: str) -> bool:
     """False for a string holding a lone surrogate (from a JSON ``\\ud800`` escape or undecodable
     bytes in a command-line argument): it cannot be encoded, stored or embedded."""

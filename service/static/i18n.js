@@ -46,6 +46,7 @@
       reasonLow: "low confidence",
       reasonClose: "a second cluster scores almost as high: {name}",
       reasonNone: "no cluster fits well enough",
+      reasonShort: "the profile is too short to judge",
       officeLink: "Liaison office",
       apiLink: "API documentation",
       // office
@@ -125,6 +126,7 @@
       reasonLow: "niska pewność",
       reasonClose: "drugi klaster ma prawie tak samo wysoki wynik: {name}",
       reasonNone: "żaden klaster nie pasuje wystarczająco",
+      reasonShort: "opis jest za krótki, by go ocenić",
       officeLink: "Biuro klastrów",
       apiLink: "Dokumentacja API",
       officeTitle: "Cluster Matcher: kolejka do przejrzenia",
@@ -237,6 +239,7 @@
     if (reason.startsWith("low confidence")) return `${t("reasonLow")} ${reason.replace("low confidence", "").trim()}`;
     if (reason.startsWith("close second")) return t("reasonClose", { name: clusterName(reason.split(":").pop().trim()) });
     if (reason.startsWith("no cluster")) return t("reasonNone");
+    if (reason.startsWith("too short")) return t("reasonShort");
     return reason;
   }
 

@@ -206,6 +206,20 @@ def test_real_models_say_no_cluster_fits(real_matcher, text):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("text", ["test", "hello", "Stocznia remontowa", "123 456"])
+def test_a_profile_of_one_or_two_words_goes_to_review(real_matcher, text):
+    """ "test" scored 0.83 for ICT and was routed without review; the scores rest on too little."""
+    r = real_matcher.match(text, explain=False)
+    assert r.needs_review
+    assert r.review_reason is not None
+
+
+def test_three_words_are_judged_by_their_scores(small_matcher):
+    r = small_matcher.match("Stocznia remontowa Gdynia", explain=False)
+    assert r.review_reason is None or not r.review_reason.startswith("too short")
+
+
+@pytest.mark.slow
 def test_real_models_route_a_straddling_company_to_both(real_matcher):
     text = (
         "We build and operate crew transfer vessels for offshore wind farms in the Baltic, "

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from matcher.text import Passage, detect_lang, split_passages
+from matcher.text import Passage, count_words, detect_lang, split_passages
 
 
 @pytest.mark.parametrize(
@@ -43,6 +43,12 @@ def _assert_offsets(text: str, passages: list[Passage]) -> None:
     starts = [p.start for p in passages]
     assert starts == sorted(starts)
     assert all(a.end <= b.start for a, b in zip(passages, passages[1:], strict=False))
+
+
+def test_count_words_counts_runs_of_letters() -> None:
+    assert count_words("test") == 1
+    assert count_words("Stocznia remontowa, Gdańsk-Oliwa 2024!") == 4
+    assert count_words("123 456 ++") == 0
 
 
 def test_splits_on_sentence_ends() -> None:
