@@ -343,10 +343,10 @@ def feedback_import(
         ids = store.add_feedback(profiles, source="import", skip_known=True) if profiles else []
     for problem in problems:
         err.print(f"[red]{escape(str(problem))}[/] (skipped)", highlight=False, soft_wrap=True)
-    known = len(profiles) - len(ids)
+    already = len(profiles) - len(ids)
     err.print(
         (f"stored {len(ids)} feedback profiles (ids {ids[0]}-{ids[-1]})" if ids else "nothing stored")
-        + (f"; {known} already stored" if known else "")
+        + (f"; {already} already stored" if already else "")
         + (f"; {len(problems)} bad lines skipped" if problems else "")
     )
     if problems:

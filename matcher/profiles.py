@@ -81,10 +81,11 @@ def read_profiles(
         if not line.strip():
             continue
         try:
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ProfileError(f"{path}, line {n}: not valid JSON ({exc.msg})") from None
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(ProfileError(f"{path}, line {n}: not valid JSON ({exc.msg})"))
+            continue
+        try:
             profiles.append(parse_profile(raw, known=known, where=f"{path}, line {n}", default_id=f"line{n}"))
         except ProfileError as exc:
             problems.append(exc)

@@ -84,12 +84,12 @@ def _validate(number: int, raw_id: Any, text: Any) -> Row:
         return Row(number, None, None, "missing 'id'")
     if not is_valid_unicode(pid):
         return Row(number, None, None, "'id' is not valid Unicode (a lone surrogate)")
-    if isinstance(text, str) and not is_valid_unicode(text):
-        return Row(number, pid, None, "'text' is not valid Unicode (a lone surrogate)")
     if text is not None and not isinstance(text, str):
         return Row(number, pid, None, "'text' must be a string")
-    if text is None or not text.strip():
+    if not text or not text.strip():
         return Row(number, pid, None, "empty or missing 'text'")
+    if not is_valid_unicode(text):
+        return Row(number, pid, None, "'text' is not valid Unicode (a lone surrogate)")
     return Row(number, pid, text)
 
 

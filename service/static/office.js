@@ -50,12 +50,16 @@
     $("office-error").textContent = message ? t("errOffice", { detail: message }) : "";
   }
 
-  /** Disable (or enable) one inquiry's buttons in place, keeping the officer's focus where it is. */
-  function setBusy(id, busy) {
-    const box = document.querySelector(`.inquiry[data-id="${id}"] .actions`);
-    if (!box) return;
+  /** Disable (or enable) the buttons of one inquiry's actions. */
+  function markBusy(box, busy) {
     box.setAttribute("aria-busy", String(busy));
     box.querySelectorAll("button").forEach((b) => { b.disabled = busy; });
+  }
+
+  /** The same on the page, in place, keeping the officer's focus where it is. */
+  function setBusy(id, busy) {
+    const box = document.querySelector(`.inquiry[data-id="${id}"] .actions`);
+    if (box) markBusy(box, busy);
   }
 
   async function decide(inquiry, clusters) {
@@ -100,7 +104,7 @@
         if (!checked.length) { $("office-error").textContent = t("tickOne"); return; } // not "no cluster fits"
         decide(inquiry, checked);
       } }, t("saveSeveral")));
-    const box = h("div", { class: "actions", "aria-busy": state.saving.has(inquiry.id) ? "true" : "false" },
+    const box = h("div", { class: "actions" },
       h("button", { type: "button", class: "primary confirm", onclick: () => decide(inquiry, inquiry.decision) }, t("confirm")),
       h("p", { class: "route-label" }, t("routeTo")),
       h("div", { class: "route-buttons" },
@@ -108,7 +112,7 @@
           t("routeOnly", { name: pick(c.name) }))),
         h("button", { type: "button", class: "none", "data-cluster": "", onclick: () => decide(inquiry, []) }, t("noCluster"))),
       h("details", {}, h("summary", {}, t("several")), several));
-    if (state.saving.has(inquiry.id)) box.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    markBusy(box, state.saving.has(inquiry.id));
     return box;
   }
 
