@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from matcher.decision import DecisionRule, routing_correct, set_f1, tune_rule
+from matcher.decision import ACCEPT, DecisionRule, routing_correct, set_f1, tune_rule
 
 IDS = ["a", "b", "c", "d"]
 RULE = DecisionRule(accept=0.5, second=0.5, review_below=0.8, close_margin=0.1, max_labels=2)
@@ -186,6 +186,18 @@ def test_tune_rule_thresholds_and_calibration() -> None:
     grid = rule.calibrate(np.linspace(0.01, 0.99, 99))
     assert np.all(np.diff(grid) >= 0)
     assert grid[0] < 0.5 < grid[-1]
+
+
+def test_the_accept_threshold_is_fixed_unless_asked_to_tune() -> None:
+    """Fixed by default (a tuned one jumped between 0.38 and 0.70 as feedback came in)."""
+    raw, labels = _separable(seed=3)
+    assert tune_rule(raw, labels, IDS).accept == ACCEPT
+    assert tune_rule(raw, labels, IDS, accept=0.65).accept == 0.65
+    tuned = tune_rule(raw, labels, IDS, accept=None)  # the middle of the best plateau of a 0.01 grid
+    assert tuned.accept == round(tuned.accept, 2)
+    probs = tuned.calibrate(raw)
+    routed = [tuned.decide(np.sort(row)[::-1], [IDS[j] for j in np.argsort(-row)])[0] for row in probs]
+    assert np.mean([routing_correct(d, t) for d, t in zip(routed, labels, strict=True)]) == 1.0
 
 
 def test_tune_rule_with_one_label_at_most() -> None:

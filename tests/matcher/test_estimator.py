@@ -143,6 +143,18 @@ def test_an_example_keeps_the_labels_the_catalogue_knows(hashing_encoder, catalo
     assert m.provenance_["n_feedback"] == 1
 
 
+def test_calibration_profiles_imported_as_feedback_are_not_their_own_evidence(hashing_encoder, catalogue, profiles):
+    """Feedback is fitted before the calibration; a dev profile that is also feedback must not
+    find itself among the examples, or every calibration profile looks certain and the no-fit
+    evidence is learned as worthless (measured: weights summing to -0.09 instead of -3.2)."""
+    dev = by_split(profiles, "dev")
+    m = Matcher([hashing_encoder], cache_dir=None).fit(
+        catalogue, by_split(profiles, "train"), calibration=dev, feedback=dev
+    )
+    assert m.provenance_["n_feedback"] == len(dev)
+    assert sum(m.rule_.evidence) < -1.0
+
+
 def test_a_new_cluster_works_without_examples(hashing_encoder, catalogue, profiles):
     """A cluster added to the catalogue is matched at once through its own texts."""
     from matcher.catalogue import Cluster
