@@ -60,7 +60,7 @@ class Matcher:
     pools per cluster: the catalogue's own texts (descriptions, member sketches, terms) and the
     labelled examples (the train split and the office's feedback). A logistic head turns those
     similarities into the probability that an officer would accept the cluster; it is
-    recalibrated on held-out profiles, and the decision thresholds are tuned on them.
+    recalibrated on held-out profiles, and the threshold for a second cluster is tuned on them.
 
     Parameters
     ----------
