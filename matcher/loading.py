@@ -2,7 +2,8 @@
 
 A fitted matcher is also kept on disk (``<cache_dir>/fitted/``), keyed by everything it was fitted
 from: the catalogue, the labelled-profile file, the feedback, the encoders and the library
-version. A restart with nothing changed then skips the fit.
+version. A restart with nothing changed then skips the fit. Each one is some 15 MB and every
+decision makes a new one, so only the :data:`FITTED_KEEP` most recently used are kept.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
     from matcher.store import Store
 
 log = logging.getLogger(__name__)
+
+#: Fitted matchers kept on disk: the current one and a few before it (a withdrawn correction
+#: returns to one of them without a refit). 127 had piled up here, 2 GB, before this bound.
+FITTED_KEEP = 6
 
 
 def load_encoders(settings: Settings) -> list[Encoder]:
@@ -126,10 +131,15 @@ def _load_fitted(path: Path, encoders: list[Encoder]) -> Matcher | None:
             state = pickle.load(f)  # noqa: S301 - our own cache folder, written below
         matcher = Matcher.__new__(Matcher)
         matcher.__dict__.update(state)
-        return matcher.bind_encoders(encoders)
+        matcher.bind_encoders(encoders)
     except Exception as exc:  # noqa: BLE001 - a stale or torn cache only costs a refit
         log.warning("ignoring the fitted-matcher cache %s: %s", path, exc)
         return None
+    try:
+        os.utime(path)  # recently used: kept by the pruning in _save_fitted
+    except OSError:
+        pass  # pruned by another process meanwhile, or a read-only cache: nothing lost
+    return matcher
 
 
 def _save_fitted(path: Path, matcher: Matcher) -> None:
@@ -141,3 +151,21 @@ def _save_fitted(path: Path, matcher: Matcher) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         log.warning("could not cache the fitted matcher at %s: %s", path, exc)
+        return
+    _prune_fitted(path.parent, keep=FITTED_KEEP)
+
+
+def _prune_fitted(folder: Path, *, keep: int) -> None:
+    """Delete all but the ``keep`` most recently used fitted matchers in ``folder``."""
+
+    def last_used(p: Path) -> float:
+        try:
+            return p.stat().st_mtime
+        except OSError:  # deleted by another worker meanwhile
+            return 0.0
+
+    for stale in sorted(folder.glob("matcher-*.pkl"), key=last_used, reverse=True)[keep:]:
+        try:
+            stale.unlink()
+        except OSError:
+            pass  # gone already, or not ours to delete: the next save tries again

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 
 import pytest
@@ -70,6 +71,33 @@ def test_a_torn_cache_file_is_refitted(settings, store, hashing_encoder):
     m = build_matcher(settings, store, encoders=[hashing_encoder])
     assert m.match("Stocznia").ranking
     assert pickle.loads(path.read_bytes())  # rewritten whole
+
+
+def test_only_the_most_recently_used_fitted_matchers_are_kept(settings, store, hashing_encoder, monkeypatch):
+    """Every decision fits a new matcher (some 15 MB on disk): old ones are pruned, used ones stay."""
+    monkeypatch.setattr(matcher.loading, "FITTED_KEEP", 3)
+
+    def fit_with(n_feedback):
+        if n_feedback:
+            profile = LabelledProfile(id=f"f{n_feedback}", text=f"Kutry rybackie nr {n_feedback}", labels=("maritime",))
+            store.add_feedback([profile])
+        build_matcher(settings, store, encoders=[hashing_encoder])
+        return max(_fitted_files(settings), key=lambda f: f.stat().st_mtime_ns)
+
+    first, second, third = fit_with(0), fit_with(1), fit_with(2)
+    os.utime(second, (0, 0))  # not read since
+    os.utime(first, None)  # read again just now (a withdrawn correction returns to it)
+    fourth = fit_with(3)
+    assert set(_fitted_files(settings)) == {first, third, fourth}
+    assert pickle.loads(fourth.read_bytes())["provenance_"]["n_feedback"] == 3
+
+
+def test_reading_a_fitted_matcher_marks_it_as_used(settings, store, hashing_encoder):
+    build_matcher(settings, store, encoders=[hashing_encoder])
+    [path] = _fitted_files(settings)
+    os.utime(path, (0, 0))
+    build_matcher(settings, store, encoders=[hashing_encoder])
+    assert path.stat().st_mtime > 0
 
 
 def test_catalogue_edits_are_applied(settings, store, catalogue):
