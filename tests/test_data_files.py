@@ -112,6 +112,8 @@ def test_no_text_copies_the_catalogue(
         ("independent.v4.jsonl", 95),
         ("independent.v5.jsonl", 95),
         ("independent.v6.jsonl", 95),
+        ("independent.v7.jsonl", 95),
+        ("independent.v8.jsonl", 95),
     ],
 )
 def test_the_independent_sets_load_in_two_halves(committed_catalogue: Catalogue, name: str, half: int) -> None:
