@@ -94,6 +94,11 @@
     $("queue-count").focus();
   }
 
+  function byRanking(inquiry, ids) {
+    const place = (id) => { const i = inquiry.ranking.findIndex((r) => r.cluster === id); return i < 0 ? Infinity : i; };
+    return [...ids].sort((a, b) => place(a) - place(b));
+  }
+
   function actions(inquiry) {
     const several = h("fieldset", { class: "several" },
       h("legend", {}, t("several")),
@@ -102,7 +107,7 @@
       h("button", { type: "button", onclick: (e) => {
         const checked = [...e.target.closest("fieldset").querySelectorAll("input:checked")].map((x) => x.value);
         if (!checked.length) { $("office-error").textContent = t("tickOne"); return; } // not "no cluster fits"
-        decide(inquiry, checked);
+        decide(inquiry, byRanking(inquiry, checked)); // labels are stored best first
       } }, t("saveSeveral")));
     const box = h("div", { class: "actions" },
       h("button", { type: "button", class: "primary confirm", onclick: () => decide(inquiry, inquiry.decision) }, t("confirm")),

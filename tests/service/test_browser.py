@@ -197,6 +197,25 @@ def test_an_officer_must_tick_a_cluster_and_a_double_click_decides_once(page, ba
     assert [f["labels"] for f in feedback if f["inquiry_id"] == inquiry["id"]] == [["construction"]]
 
 
+def test_several_clusters_are_saved_best_ranked_first(page, base_url):
+    """Labels are stored best first: the ticked clusters keep the ranking's order, not the catalogue's."""
+    inquiry = httpx.post(base_url + "/v1/inquiries", json={"text": SHIPYARD_EN + " Also ship paints."}).json()
+    assert inquiry["decision"][0] == "maritime"  # second in the catalogue, after biochem
+    headers = {"X-API-Key": "browser-admin-key"}
+    page.goto(base_url + "/office")
+    page.get_by_label("Admin key").fill("browser-admin-key")
+    page.get_by_role("button", name="Open the queue").click()
+    page.locator("#status-filter").select_option(inquiry["status"])  # routed, or waiting for review
+    item = page.locator(f'.inquiry[data-id="{inquiry["id"]}"]')
+    item.locator("details summary").click()
+    for box in item.locator(".several input").all():
+        box.set_checked(box.get_attribute("value") in ("biochem", "maritime"))
+    item.get_by_role("button", name="Route to the checked clusters").click()
+    item.wait_for(state="detached")
+    feedback = httpx.get(f"{base_url}/v1/feedback", headers=headers).json()["data"]
+    assert [f["labels"] for f in feedback if f["inquiry_id"] == inquiry["id"]] == [["maritime", "biochem"]]
+
+
 def test_the_api_docs_render_without_internet(page, base_url):
     """/docs draws the operations from the service's own copy of Swagger UI; requests elsewhere fail."""
     outside: list[str] = []
