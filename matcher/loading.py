@@ -107,7 +107,7 @@ def _fitted_path(
         "encoders": [e.name for e in encoders],  # the models in hand, whatever the settings say
         "catalogue": catalogue.sha256,
         "profiles": hashlib.sha256(profiles.read_bytes()).hexdigest() if profiles.exists() else None,
-        "feedback": [[p.text, list(p.labels)] for p in feedback],
+        "feedback": sorted({(p.text, p.labels) for p in feedback}),  # a set: order and repeats change nothing
     }
     h.update(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode())
     return Path(settings.cache_dir) / "fitted" / f"matcher-{h.hexdigest()[:32]}.pkl"

@@ -155,6 +155,20 @@ def test_calibration_profiles_imported_as_feedback_are_not_their_own_evidence(ha
     assert sum(m.rule_.evidence) < -1.0
 
 
+def test_the_same_feedback_in_another_order_or_repeated_fits_the_same_matcher(hashing_encoder, catalogue, profiles):
+    """An officer's undo and redo reorders the store's feedback; a repeated POST stores a copy."""
+    train, dev, test = (by_split(profiles, s) for s in ("train", "dev", "test"))
+    feedback = test[:12]
+    texts = [p.text for p in test[12:40]]
+
+    def fitted(fb):
+        return Matcher([hashing_encoder], cache_dir=None).fit(catalogue, train, calibration=dev, feedback=fb)
+
+    first = fitted(feedback).predict_proba(texts)
+    again = fitted([*feedback[6:], *feedback[:6], feedback[0]]).predict_proba(texts)
+    assert np.array_equal(first, again)
+
+
 def test_a_new_cluster_works_without_examples(hashing_encoder, catalogue, profiles):
     """A cluster added to the catalogue is matched at once through its own texts."""
     from matcher.catalogue import Cluster

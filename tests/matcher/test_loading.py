@@ -64,6 +64,18 @@ def test_feedback_changes_the_cache_key(settings, store, hashing_encoder):
     assert m.provenance_["n_feedback"] == 1
 
 
+def test_the_same_feedback_reordered_reads_the_same_fitted_matcher(settings, store, hashing_encoder):
+    """Undoing a decision and making it again stores the same correction under a new id."""
+    a = LabelledProfile(id="a", text="Kutry rybackie", labels=("maritime",))
+    b = LabelledProfile(id="b", text="Serwis klimatyzacji", labels=("hvac",))
+    first_a, _ = store.add_feedback([a, b])
+    build_matcher(settings, store, encoders=[hashing_encoder])
+    store.withdraw_feedback(first_a)
+    store.add_feedback([a])  # now after b
+    build_matcher(settings, store, encoders=[hashing_encoder])
+    assert len(_fitted_files(settings)) == 1
+
+
 def test_a_torn_cache_file_is_refitted(settings, store, hashing_encoder):
     build_matcher(settings, store, encoders=[hashing_encoder])
     [path] = _fitted_files(settings)
