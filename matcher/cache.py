@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from matcher.encoders import Encoder
+
+#: The embedding files kept on disk, most recently used first. Every new state of the feedback
+#: or the catalogue writes new pool matrices (some 4 MB), so without a bound the folder grew
+#: by 290 MB in half an hour of an officer's decisions.
+MAX_BYTES = 512 * 2**20
 
 
 def _key(model: str, texts: Sequence[str]) -> str:
@@ -27,7 +33,8 @@ class EmbeddingCache:
     On disk each (model, texts) matrix is one ``.npy`` file under ``directory``: a catalogue edit
     changes the texts and therefore the key, so a stale matrix is never read. In memory single
     texts are remembered, so adding one feedback profile embeds one text, not the whole pool.
-    ``directory=None`` keeps nothing on disk. Use :meth:`shared` to get one instance per folder.
+    ``directory=None`` keeps nothing on disk. Use :meth:`shared` to get one instance per folder,
+    and :meth:`prune` to keep the folder within a size.
     """
 
     _instances: dict[str, EmbeddingCache] = {}
@@ -53,6 +60,8 @@ class EmbeddingCache:
                 cached = np.load(path)
                 if cached.shape[0] == len(texts):
                     self._remember(encoder.name, texts, cached)
+                    with contextlib.suppress(OSError):  # recently used: kept by prune()
+                        os.utime(path)
                     return cached
             except (OSError, ValueError, EOFError):
                 pass  # a torn or foreign file: re-embed and overwrite it
@@ -63,6 +72,15 @@ class EmbeddingCache:
         if path is not None:
             self._write(path, emb)
         return emb
+
+    def prune(self, max_bytes: int = MAX_BYTES) -> int:
+        """Delete the least recently used embedding files beyond ``max_bytes``; returns how many.
+
+        Reading a file marks it as used, so the current catalogue's and feedback's stay.
+        """
+        if self.directory is None:
+            return 0
+        return prune_least_recent(self.directory.glob("*.npy"), max_bytes=max_bytes)
 
     def _remember(self, model: str, texts: list[str], emb: np.ndarray) -> None:
         for t, row in zip(texts, emb, strict=True):
@@ -77,6 +95,26 @@ class EmbeddingCache:
             os.replace(tmp, path)  # atomic: concurrent workers never read half a file
         except OSError:
             pass  # a read-only cache only costs speed
+
+
+def prune_least_recent(paths: Iterable[Path], *, keep: int | None = None, max_bytes: int | None = None) -> int:
+    """Delete all but the most recently used (modified) of ``paths``: at most ``keep`` files and
+    ``max_bytes`` in all are kept. Returns how many were deleted. Files that vanish meanwhile (another
+    worker pruning too) or cannot be deleted are passed over."""
+    files = []
+    for path in paths:
+        with contextlib.suppress(OSError):
+            st = path.stat()
+            files.append((st.st_mtime, st.st_size, path))
+    files.sort(key=lambda f: f[0], reverse=True)
+    total, deleted = 0, 0
+    for i, (_, size, path) in enumerate(files):
+        total += size
+        if (keep is not None and i >= keep) or (max_bytes is not None and total > max_bytes):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                deleted += 1
+    return deleted
 
 
 class MemoEncoder:

@@ -345,7 +345,13 @@ def feedback_import(
         err.print(f"[red]{escape(str(problem))}[/] (skipped)", highlight=False, soft_wrap=True)
     already = len(profiles) - len(ids)
     err.print(
-        (f"stored {len(ids)} feedback profiles (ids {ids[0]}-{ids[-1]})" if ids else "nothing stored")
+        (
+            "nothing stored"
+            if not ids
+            else f"stored 1 feedback profile (id {ids[0]})"
+            if len(ids) == 1
+            else f"stored {len(ids)} feedback profiles (ids {ids[0]}-{ids[-1]})"
+        )
         + (f"; {already} already stored" if already else "")
         + (f"; {len(problems)} bad lines skipped" if problems else "")
     )

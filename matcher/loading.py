@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from matcher import __version__
+from matcher.cache import EmbeddingCache, prune_least_recent
 from matcher.catalogue import Catalogue, load_catalogue
 from matcher.encoders import Encoder, load_encoder, warm_up
 from matcher.estimator import Matcher
@@ -93,6 +94,7 @@ def _build(settings: Settings, store: Store | None, encs: list[Encoder]) -> Matc
         cache_dir=settings.cache_dir,
     )
     _save_fitted(path, matcher)
+    EmbeddingCache.shared(settings.cache_dir).prune()  # the fit may have written new pool matrices
     return matcher
 
 
@@ -152,20 +154,4 @@ def _save_fitted(path: Path, matcher: Matcher) -> None:
     except OSError as exc:
         log.warning("could not cache the fitted matcher at %s: %s", path, exc)
         return
-    _prune_fitted(path.parent, keep=FITTED_KEEP)
-
-
-def _prune_fitted(folder: Path, *, keep: int) -> None:
-    """Delete all but the ``keep`` most recently used fitted matchers in ``folder``."""
-
-    def last_used(p: Path) -> float:
-        try:
-            return p.stat().st_mtime
-        except OSError:  # deleted by another worker meanwhile
-            return 0.0
-
-    for stale in sorted(folder.glob("matcher-*.pkl"), key=last_used, reverse=True)[keep:]:
-        try:
-            stale.unlink()
-        except OSError:
-            pass  # gone already, or not ours to delete: the next save tries again
+    prune_least_recent(path.parent.glob("matcher-*.pkl"), keep=FITTED_KEEP)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from matcher.cache import EmbeddingCache
+from matcher.cache import EmbeddingCache, _key, prune_least_recent
 
 
 class CountingEncoder:
@@ -171,3 +172,30 @@ def test_shared_instances_share_memory(tmp_path: Path) -> None:
         path.unlink()  # only the memory can answer now
     EmbeddingCache.shared(tmp_path / "shared").encode(enc, TEXTS)
     assert enc.n_calls == 1
+
+
+def test_prune_keeps_the_most_recently_used_files_within_the_size(tmp_path: Path) -> None:
+    """Each new feedback state writes new pool matrices: the folder is kept to a size, LRU."""
+    cache, enc = EmbeddingCache(tmp_path), CountingEncoder()
+    lists = [[f"{t} {i}" for t in TEXTS] for i in range(4)]
+    for i, texts in enumerate(lists):
+        cache.encode(enc, texts)
+        os.utime(_npy_files_for(tmp_path, enc, texts), (1000 + i, 1000 + i))
+    EmbeddingCache(tmp_path).encode(enc, lists[0])  # read again from disk: marked as used
+    size = _npy_files_for(tmp_path, enc, lists[0]).stat().st_size
+    assert cache.prune(max_bytes=2 * size) == 2
+    kept = set(_npy_files(tmp_path))
+    assert kept == {_npy_files_for(tmp_path, enc, lists[0]), _npy_files_for(tmp_path, enc, lists[3])}
+
+
+def test_prune_least_recent_keeps_a_number_of_files(tmp_path: Path) -> None:
+    paths = [tmp_path / f"{i}.pkl" for i in range(5)]
+    for i, path in enumerate(paths):
+        path.write_bytes(b"x")
+        os.utime(path, (i, i))
+    assert prune_least_recent([*paths, tmp_path / "gone.pkl"], keep=2) == 3
+    assert sorted(tmp_path.iterdir()) == paths[3:]
+
+
+def _npy_files_for(directory: Path, enc: CountingEncoder, texts: list[str]) -> Path:
+    return directory / f"{_key(enc.name, texts)}.npy"

@@ -194,7 +194,7 @@ def test_feedback_import_refuses_bad_lines_and_keeps_the_good_ones(env):
     assert result.exit_code == 1
     assert "line 2" in result.stderr and "astrology" in result.stderr
     assert "line 3" in result.stderr and "not valid JSON" in result.stderr
-    assert "stored 1 feedback profiles" in result.stderr and "2 bad lines skipped" in result.stderr
+    assert "stored 1 feedback profile (id 1)" in result.stderr and "2 bad lines skipped" in result.stderr
     assert [x["labels"] for x in json.loads(run("feedback", "list", "--json").stdout)] == [["ict"]]
 
 
