@@ -110,10 +110,14 @@ def _store(settings: Settings) -> Store:
     try:
         return Store(settings.database_url)
     except Exception as exc:  # noqa: BLE001 - any driver error becomes one readable line
-        reason = str(exc).splitlines()[0] if str(exc) else ""
         raise UserError(
-            f"cannot open the store {_safe_url(settings.database_url)!r}: {exc.__class__.__name__}: {reason}"
+            f"cannot open the store {_safe_url(settings.database_url)!r}: {exc.__class__.__name__}: {_first_line(exc)}"
         ) from None
+
+
+def _first_line(exc: Exception, default: str = "") -> str:
+    """The first line of an exception's message (drivers and loaders add pages of detail)."""
+    return str(exc).splitlines()[0] if str(exc) else default
 
 
 def _safe_url(url: str) -> str:
@@ -142,7 +146,7 @@ def _matcher(settings: Settings, *, feedback: bool = True) -> Matcher:
     except (CatalogueError, ProfileError):
         raise
     except (OSError, ValueError) as exc:  # an encoder, a cache folder or a path of the settings
-        reason = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        reason = _first_line(exc, exc.__class__.__name__)
         raise UserError(f"cannot load the matcher ({', '.join(settings.encoders)}): {reason}") from None
 
 
@@ -345,18 +349,20 @@ def feedback_import(
         err.print(f"[red]{escape(str(problem))}[/] (skipped)", highlight=False, soft_wrap=True)
     already = len(profiles) - len(ids)
     err.print(
-        (
-            "nothing stored"
-            if not ids
-            else f"stored 1 feedback profile (id {ids[0]})"
-            if len(ids) == 1
-            else f"stored {len(ids)} feedback profiles (ids {ids[0]}-{ids[-1]})"
-        )
+        _stored(ids)
         + (f"; {already} already stored" if already else "")
         + (f"; {len(problems)} bad lines skipped" if problems else "")
     )
     if problems:
         raise typer.Exit(1)
+
+
+def _stored(ids: list[int]) -> str:
+    if not ids:
+        return "nothing stored"
+    if len(ids) == 1:
+        return f"stored 1 feedback profile (id {ids[0]})"
+    return f"stored {len(ids)} feedback profiles (ids {ids[0]}-{ids[-1]})"
 
 
 @feedback_app.command("list")

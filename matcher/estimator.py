@@ -25,7 +25,7 @@ from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, NO_FIT, 
 from matcher.decision import DecisionRule, tune_rule
 from matcher.encoders import Encoder, load_encoder
 from matcher.explain import explain_clusters, generic_stems, passages_to_embed
-from matcher.profiles import by_split, load_profiles
+from matcher.profiles import by_split, distinct_profiles, load_profiles
 from matcher.similarity import per_cluster, relative
 from matcher.text import count_words, detect_lang
 from matcher.threads import FEW_TEXTS, encode_side_by_side
@@ -240,7 +240,8 @@ class Matcher:
         self._index_catalogue(catalogue)
 
         curated = self._usable(examples)
-        self.feedback_ = _canonical(self._usable(feedback))
+        # as a set: k-fold splits and pool order would otherwise depend on the corrections' order
+        self.feedback_ = distinct_profiles(self._usable(feedback))
         sketches = [
             LabelledProfile(id=f"{c.id}:member{j}", text=t, labels=(c.id,))
             for c in catalogue
@@ -607,15 +608,6 @@ class Matcher:
             review_reason=reason,
             provenance=self.provenance_,
         )
-
-
-def _canonical(profiles: list[LabelledProfile]) -> list[LabelledProfile]:
-    """The profiles sorted by text and labels, each (text, labels) once: the same set in any order
-    fits the same matcher (k-fold splits and pool order would otherwise differ)."""
-    unique: dict[tuple[str, tuple[str, ...]], LabelledProfile] = {}
-    for p in sorted(profiles, key=lambda p: (p.text, p.labels, p.id)):
-        unique.setdefault((p.text, p.labels), p)
-    return list(unique.values())
 
 
 def _head_proba(head: Pipeline, X: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ decision makes a new one, so only the :data:`FITTED_KEEP` most recently used are
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -24,6 +25,7 @@ from matcher.cache import EmbeddingCache, prune_least_recent
 from matcher.catalogue import Catalogue, load_catalogue
 from matcher.encoders import Encoder, load_encoder, warm_up
 from matcher.estimator import Matcher
+from matcher.profiles import distinct_profiles
 from matcher.settings import Settings
 from matcher.text import load_language_model
 from matcher.types import LabelledProfile
@@ -109,7 +111,7 @@ def _fitted_path(
         "encoders": [e.name for e in encoders],  # the models in hand, whatever the settings say
         "catalogue": catalogue.sha256,
         "profiles": hashlib.sha256(profiles.read_bytes()).hexdigest() if profiles.exists() else None,
-        "feedback": sorted({(p.text, p.labels) for p in feedback}),  # a set: order and repeats change nothing
+        "feedback": [[p.text, list(p.labels)] for p in distinct_profiles(feedback)],  # as the fit takes it
     }
     h.update(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode())
     return Path(settings.cache_dir) / "fitted" / f"matcher-{h.hexdigest()[:32]}.pkl"
@@ -137,10 +139,8 @@ def _load_fitted(path: Path, encoders: list[Encoder]) -> Matcher | None:
     except Exception as exc:  # noqa: BLE001 - a stale or torn cache only costs a refit
         log.warning("ignoring the fitted-matcher cache %s: %s", path, exc)
         return None
-    try:
+    with contextlib.suppress(OSError):  # pruned by another process meanwhile, or a read-only cache
         os.utime(path)  # recently used: kept by the pruning in _save_fitted
-    except OSError:
-        pass  # pruned by another process meanwhile, or a read-only cache: nothing lost
     return matcher
 
 

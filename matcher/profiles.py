@@ -94,3 +94,12 @@ def read_profiles(
 
 def by_split(profiles: Sequence[LabelledProfile], *splits: str) -> list[LabelledProfile]:
     return [p for p in profiles if p.split in splits]
+
+
+def distinct_profiles(profiles: Iterable[LabelledProfile]) -> list[LabelledProfile]:
+    """The profiles sorted by text and labels, each (text, labels) once: the same set in any order,
+    with or without repeats, gives the same list."""
+    unique: dict[tuple[str, tuple[str, ...]], LabelledProfile] = {}
+    for p in sorted(profiles, key=lambda p: (p.text, p.labels, p.id)):
+        unique.setdefault((p.text, p.labels), p)
+    return list(unique.values())
