@@ -105,30 +105,18 @@ def _user_errors() -> Iterator[None]:
 
 
 def _store(settings: Settings) -> Store:
-    from matcher.store import Store
+    from matcher.store import Store, display_url
 
     try:
         return Store(settings.database_url)
     except Exception as exc:  # noqa: BLE001 - any driver error becomes one readable line
-        raise UserError(
-            f"cannot open the store {_safe_url(settings.database_url)!r}: {exc.__class__.__name__}: {_first_line(exc)}"
-        ) from None
+        where = display_url(settings.database_url)
+        raise UserError(f"cannot open the store {where!r}: {exc.__class__.__name__}: {_first_line(exc)}") from None
 
 
 def _first_line(exc: Exception, default: str = "") -> str:
     """The first line of an exception's message (drivers and loaders add pages of detail)."""
     return str(exc).splitlines()[0] if str(exc) else default
-
-
-def _safe_url(url: str) -> str:
-    """The database URL with its password hidden."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
 
 
 def _with_status(message: str, fn: Callable[[], T]) -> T:

@@ -27,8 +27,8 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from matcher.catalogue import Catalogue, Cluster, cluster_from_dict
@@ -106,6 +106,14 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
     return engine
+
+
+def display_url(url: str) -> str:
+    """A database URL fit for a message: its password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
 
 def _create_schema(engine: Engine) -> None:
