@@ -7,6 +7,8 @@ open the same database, which is the only shared state. Not imported by ``import
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -100,12 +102,30 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _: Any) -> None:
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cur)
             cur.execute("PRAGMA synchronous=FULL")  # an acknowledged commit survives a crash
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
     return engine
+
+
+def _use_wal(cur: Any, patience: float = 30.0) -> None:
+    """Switch a SQLite file to WAL (a setting the file keeps). The switch needs the file to itself,
+    and SQLite answers "database is locked" at once, without waiting out the busy timeout, when
+    workers opening a new file together would otherwise deadlock; so wait and try again here."""
+    deadline = time.monotonic() + patience
+    delay = 0.01
+    while True:
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 def display_url(url: str) -> str:
