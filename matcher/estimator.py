@@ -27,7 +27,7 @@ from matcher.encoders import Encoder, load_encoder
 from matcher.explain import explain_clusters, generic_stems, passages_to_embed
 from matcher.profiles import by_split, distinct_profiles, load_profiles
 from matcher.similarity import per_cluster, relative
-from matcher.text import count_words, detect_lang
+from matcher.text import count_words, detect_lang, foreign_language
 from matcher.threads import FEW_TEXTS, encode_side_by_side
 from matcher.types import LabelledProfile, Match, MatchResult
 
@@ -585,6 +585,8 @@ class Matcher:
         words = count_words(text)
         if words < MIN_WORDS and not review:  # "test", "hello": the scores rest on too little to trust
             review, reason = True, f"too short to judge ({words} {'word' if words == 1 else 'words'})"
+        elif not review and (foreign := foreign_language(text)):  # ranked all the same, but by a guess
+            review, reason = True, f"written in neither English nor Polish (it reads as {foreign})"
         n_explained = top_k if top_k is not None else max(len(decision), 1)
         explanations = {}
         if explain:

@@ -47,6 +47,7 @@
       reasonClose: "a second cluster scores almost as high: {name}",
       reasonNone: "no cluster fits well enough",
       reasonShort: "the profile is too short to judge",
+      reasonForeign: "the profile is in neither English nor Polish (it reads as {lang})",
       officeLink: "Liaison office",
       apiLink: "API documentation",
       // office
@@ -127,6 +128,7 @@
       reasonClose: "drugi klaster ma prawie tak samo wysoki wynik: {name}",
       reasonNone: "żaden klaster nie pasuje wystarczająco",
       reasonShort: "opis jest za krótki, by go ocenić",
+      reasonForeign: "opis nie jest napisany ani po angielsku, ani po polsku",
       officeLink: "Biuro klastrów",
       apiLink: "Dokumentacja API",
       officeTitle: "Cluster Matcher: kolejka do przejrzenia",
@@ -240,6 +242,7 @@
     if (reason.startsWith("close second")) return t("reasonClose", { name: clusterName(reason.split(":").pop().trim()) });
     if (reason.startsWith("no cluster")) return t("reasonNone");
     if (reason.startsWith("too short")) return t("reasonShort");
+    if (reason.startsWith("written in neither")) return t("reasonForeign", { lang: (reason.match(/reads as ([^)]+)/) || [])[1] });
     return reason;
   }
 

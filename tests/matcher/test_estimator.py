@@ -240,6 +240,22 @@ def test_a_profile_of_one_or_two_words_goes_to_review(real_matcher, text):
     assert r.review_reason is not None
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.", "Latin"),
+        ("Wir entwickeln Software für Reedereien und Häfen an der Ostsee.", "German"),
+    ],
+)
+def test_a_profile_in_a_third_language_goes_to_review_still_ranked(real_matcher, text, language):
+    """ "lorem ipsum dolor sit amet" was routed to ICT at 0.82 without review."""
+    r = real_matcher.match(text, explain=False)
+    assert r.needs_review
+    assert r.review_reason == f"written in neither English nor Polish (it reads as {language})"
+    assert len(r.ranking) == len(real_matcher.classes_)
+
+
 def test_three_words_are_judged_by_their_scores(small_matcher):
     r = small_matcher.match("Stocznia remontowa Gdynia", explain=False)
     assert r.review_reason is None or not r.review_reason.startswith("too short")

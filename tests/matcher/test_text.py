@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import random
 import re
 
 import pytest
 
-from matcher.text import Passage, count_words, detect_lang, split_passages
+from matcher.config import DATA_DIR
+from matcher.text import Passage, count_words, detect_lang, foreign_language, split_passages
 
 
 @pytest.mark.parametrize(
@@ -132,9 +134,56 @@ def test_offsets_and_coverage_on_random_texts() -> None:
         assert all(i in covered for i, ch in enumerate(text) if re.match(r"\w", ch)), text
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Wir sind ein Maschinenbauunternehmen aus Hamburg und suchen Partner in Danzig.", "German"),
+        ("Nous développons des logiciels de gestion pour les ports de commerce.", "French"),
+        ("Lorem ipsum dolor sit amet, consectetur adipiscing elit.", "Latin"),
+        ("Мы производим холодильное оборудование для рыбной промышленности.", "Russian"),
+        ("Vi bygger fartyg i Göteborg.", "Swedish"),
+        ("Vyrábíme tepelná čerpadla.", "Czech"),
+    ],
+)
+def test_a_third_language_is_named(text: str, language: str) -> None:
+    assert foreign_language(text) == language
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hiring: embedded C developer (ARM Cortex-M, RTOS), Gdańsk, hybrid.",  # the closest call in data/
+        "Yoga and pilates studio in Sopot, beginners welcome.",
+        "Yacht rigging and sail loft in Górki Zachodnie.",
+        "PV system designer | PVsyst, AutoCAD, grid studies | 200+ MWp designed | Gdańsk",
+        "Budujemy drogi i mosty na Pomorzu",
+        "Projektujemy instalacje chlodnicze dla przetworni ryb",  # Polish without diacritics
+        "test",
+        "asdf qwer zxcv",
+    ],
+)
+def test_english_polish_and_unclear_texts_are_not_called_foreign(text: str) -> None:
+    assert foreign_language(text) is None
+
+
+LABELLED = DATA_DIR / "labelled"
+
+
+def test_no_labelled_profile_is_called_foreign() -> None:
+    """Every profile in data/ is English or Polish; none may be sent to review as foreign."""
+    texts = [
+        json.loads(line)["text"]
+        for path in LABELLED.glob("*.jsonl")
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
+    assert len(texts) > 6000
+    assert [t for t in texts if foreign_language(t)] == []
+
+
 def test_the_language_model_can_be_loaded_ahead() -> None:
-    from matcher.text import _identifier, load_language_model
+    from matcher.text import _any_language_identifier, _identifier, load_language_model
 
     load_language_model()
     assert _identifier.cache_info().currsize == 1
+    assert _any_language_identifier.cache_info().currsize == 1
     assert detect_lang("Budujemy mosty.") == "pl"

@@ -110,6 +110,15 @@ def test_a_profile_that_fits_nothing_says_so_and_can_go_to_the_office(page, base
     expect(page.locator("#send-status")).to_contain_text("inquiry number")
 
 
+def test_a_profile_in_a_third_language_is_ranked_and_flagged_in_either_interface(page, base_url):
+    page.goto(base_url + "/")
+    _submit(page, "Wir entwickeln Software für Reedereien und Häfen an der Ostsee.")
+    assert page.locator("#matches li").count() >= 1
+    expect(page.locator("p.review")).to_contain_text("in neither English nor Polish (it reads as German)")
+    page.get_by_role("button", name="Polski").click()
+    expect(page.locator("p.review")).to_contain_text("ani po angielsku, ani po polsku")
+
+
 def test_the_interface_language_switches_and_is_remembered(page, base_url):
     page.goto(base_url + "/")
     _submit(page, SHIPYARD_EN)
