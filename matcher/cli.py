@@ -395,7 +395,8 @@ def feedback_withdraw(
     ctx: typer.Context,
     feedback_id: Annotated[int, typer.Argument(min=1, max=_MAX_ID, help="The id from 'matcher feedback list'.")],
 ) -> None:
-    """Withdraw one feedback profile: routing goes back to what it was without it."""
+    """Withdraw one feedback profile: routing goes back to what it was without it (an officer's
+    decision: its inquiry goes back to the queue)."""
     from matcher.store import NotFound
 
     with _user_errors():

@@ -228,10 +228,16 @@ class Store:
             return self._feedback_row(s, feedback_id)
 
     def withdraw_feedback(self, feedback_id: int) -> FeedbackRow:
+        """Stop learning from a feedback row (it stays listed). Withdrawing an officer's decision
+        puts its inquiry back where it was before the decision: in the review queue, or routed."""
         with self.session() as s:
             row = self._feedback_row(s, feedback_id)
             if row.withdrawn_at is None:
                 row.withdrawn_at = _now()
+                if row.inquiry_id is not None:  # active officer feedback is its inquiry's decision
+                    inquiry = s.get_one(InquiryRow, row.inquiry_id)
+                    inquiry.status = "needs_review" if inquiry.needs_review else "routed"
+                    inquiry.officer_clusters = inquiry.decided_at = None
             return row
 
     @staticmethod

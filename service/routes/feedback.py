@@ -27,5 +27,6 @@ def add_feedback(body: FeedbackCreate, runtime: RuntimeDep) -> FeedbackPublic:
 
 @router.delete("/{feedback_id}", response_model=FeedbackPublic, responses=responses(401, 404))
 def withdraw_feedback(feedback_id: FeedbackId, runtime: RuntimeDep) -> FeedbackPublic:
-    """Withdraw feedback: it is kept for the record but no longer learned from."""
+    """Withdraw feedback: it is kept for the record but no longer learned from. Withdrawing an
+    officer's decision also puts its inquiry back in the queue it came from."""
     return FeedbackPublic.of(runtime.withdraw_feedback(feedback_id))

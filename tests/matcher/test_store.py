@@ -270,6 +270,35 @@ def test_decide_inquiry_with_no_cluster_is_none(store: Store, result: MatchResul
     assert store.feedback_profiles()[0].is_no_fit
 
 
+@pytest.mark.parametrize("doubtful", [True, False])
+def test_withdrawing_a_decision_puts_its_inquiry_back(store: Store, result: MatchResult, doubtful: bool) -> None:
+    """Undoing an officer's decision undoes it on the inquiry too: back in the queue it came from."""
+    inquiry = store.add_inquiry(
+        dataclasses.replace(result, needs_review=doubtful, review_reason="x" if doubtful else None)
+    )
+    store.decide_inquiry(inquiry.id, ["energy"])
+    other = store.add_inquiry(result)
+    store.decide_inquiry(other.id, ["hvac"])
+    (fb,) = [r for r in store.list_feedback() if r.inquiry_id == inquiry.id]
+    store.withdraw_feedback(fb.id)
+    back = store.get_inquiry(inquiry.id)
+    assert back.status == ("needs_review" if doubtful else "routed")
+    assert back.officer_clusters is None
+    assert back.decided_at is None
+    assert store.get_inquiry(other.id).status == "decided"  # the other inquiry is untouched
+    # deciding again works as the first time
+    store.decide_inquiry(inquiry.id, ["hvac"])
+    assert store.get_inquiry(inquiry.id).officer_clusters == ["hvac"]
+
+
+def test_withdrawing_an_imported_profile_touches_no_inquiry(store: Store, result: MatchResult) -> None:
+    inquiry = store.add_inquiry(result)
+    store.decide_inquiry(inquiry.id, ["energy"])
+    (imported,) = store.add_feedback(_profiles()[:1])
+    store.withdraw_feedback(imported)
+    assert store.get_inquiry(inquiry.id).status == "decided"
+
+
 def test_second_decision_withdraws_the_first_feedback(store: Store, result: MatchResult) -> None:
     other = store.add_inquiry(result)
     store.decide_inquiry(other.id, ["hvac"])

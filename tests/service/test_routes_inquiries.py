@@ -104,3 +104,15 @@ def test_a_correction_becomes_feedback_the_matcher_learns_from(learning_client, 
 def _score(client, text: str, cluster: str) -> float:
     matches = client.post("/v1/match", json={"text": text, "top_k": 100}).json()["matches"]
     return next(m["score"] for m in matches if m["cluster"]["id"] == cluster)
+
+
+def test_withdrawing_a_decision_puts_the_inquiry_back_in_the_queue(client, admin):
+    inquiry = client.post("/v1/inquiries", json={"text": BREAD}).json()
+    client.post(f"/v1/inquiries/{inquiry['id']}/decision", json={"clusters": []}, headers=admin)
+    assert client.get("/v1/inquiries", params={"status": "needs_review"}, headers=admin).json()["count"] == 0
+    (feedback,) = [f for f in client.get("/v1/feedback", headers=admin).json()["data"] if f["inquiry_id"]]
+    assert client.delete(f"/v1/feedback/{feedback['id']}", headers=admin).status_code == 200
+    again = client.get(f"/v1/inquiries/{inquiry['id']}", headers=admin).json()
+    assert (again["status"], again["officer_clusters"]) == ("needs_review", None)
+    queue = client.get("/v1/inquiries", params={"status": "needs_review"}, headers=admin).json()
+    assert [i["id"] for i in queue["data"]] == [inquiry["id"]]
