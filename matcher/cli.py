@@ -19,7 +19,7 @@ from matcher.catalogue import CatalogueError
 from matcher.config import REPORTS_DIR
 from matcher.profiles import ProfileError, by_split, load_profiles, read_profiles
 from matcher.settings import Settings, get_settings
-from matcher.text import LANGUAGES, is_valid_unicode
+from matcher.text import LANGUAGES, is_blank, is_valid_unicode
 from matcher.triage import InputError
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ def match(
     with _user_errors():
         if text == "-":  # bytes that are not UTF-8 become lone surrogates, refused below
             text = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
-        if not text.strip():
+        if is_blank(text):
             raise UserError("the profile text is empty")
         if not is_valid_unicode(text):
             raise UserError("the profile text is not valid UTF-8")

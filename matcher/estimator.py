@@ -27,7 +27,7 @@ from matcher.encoders import Encoder, load_encoder
 from matcher.explain import explain_clusters, generic_stems, passages_to_embed
 from matcher.profiles import by_split, distinct_profiles, load_profiles
 from matcher.similarity import per_cluster, relative
-from matcher.text import count_words, detect_lang, foreign_language
+from matcher.text import count_words, detect_lang, foreign_language, is_blank
 from matcher.threads import FEW_TEXTS, encode_side_by_side
 from matcher.types import LabelledProfile, Match, MatchResult
 
@@ -625,6 +625,6 @@ def _check_texts(texts: Sequence[str]) -> list[str]:
         raise TypeError("texts must be a sequence of strings, not one string; use match() for one")
     out = list(texts)
     for i, t in enumerate(out):
-        if not isinstance(t, str) or not t.strip():
+        if not isinstance(t, str) or is_blank(t):
             raise ValueError(f"texts[{i}] is empty: a profile needs some text")
     return out

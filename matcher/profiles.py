@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from matcher.config import NO_FIT, PROFILES_PATH
-from matcher.text import is_valid_unicode
+from matcher.text import is_blank, is_valid_unicode
 from matcher.types import LabelledProfile
 
 SPLITS = ("train", "dev", "test")
@@ -24,7 +24,7 @@ def parse_profile(
     if not isinstance(raw, dict):
         raise ProfileError(f"{where}: expected a JSON object")
     text = raw.get("text")
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or is_blank(text):
         raise ProfileError(f"{where}: field 'text' must be a non-empty string")
     if not is_valid_unicode(text):
         raise ProfileError(f"{where}: field 'text' is not valid Unicode (a lone surrogate)")

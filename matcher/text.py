@@ -82,6 +82,17 @@ def count_words(text: str) -> int:
     return len(_LETTERS.findall(text))
 
 
+#: Characters that take no room on the page and are not whitespace to ``str.strip``: the soft hyphen,
+#: the Mongolian vowel separator, zero-width space, non-joiner and joiner, word joiner, and BOM.
+INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
+_NO_INVISIBLE = str.maketrans("", "", INVISIBLE)
+
+
+def is_blank(text: str) -> bool:
+    """True when ``text`` shows nothing: only whitespace and :data:`INVISIBLE` characters."""
+    return not text.translate(_NO_INVISIBLE).strip()
+
+
 def is_valid_unicode(text: str) -> bool:
     """False for a string holding a lone surrogate (from a JSON ``\\ud800`` escape or undecodable
     bytes in a command-line argument): it cannot be encoded, stored or embedded."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from matcher.text import is_valid_unicode
+from matcher.text import is_blank, is_valid_unicode
 from matcher.types import MatchResult
 
 FORMATS = (".jsonl", ".csv")
@@ -86,7 +86,7 @@ def _validate(number: int, raw_id: Any, text: Any) -> Row:
         return Row(number, None, None, "'id' is not valid Unicode (a lone surrogate)")
     if text is not None and not isinstance(text, str):
         return Row(number, pid, None, "'text' must be a string")
-    if not text or not text.strip():
+    if not text or is_blank(text):
         return Row(number, pid, None, "empty or missing 'text'")
     if not is_valid_unicode(text):
         return Row(number, pid, None, "'text' is not valid Unicode (a lone surrogate)")

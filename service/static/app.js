@@ -8,6 +8,8 @@
   const state = { result: null, text: "", sent: null };
 
   const $ = (id) => document.getElementById(id);
+  // Blank as the server sees it: whitespace and characters that show nothing (matcher.text.INVISIBLE).
+  const isBlank = (text) => !text.replace(/[\u00ad\u180e\u200b-\u200d\u2060\ufeff]/g, "").trim();
 
   function clusterName(id) {
     const m = state.result && state.result.matches.find((x) => x.cluster.id === id);
@@ -105,7 +107,7 @@
     event.preventDefault();
     const text = $("profile").value;
     showError("");
-    if (!text.trim()) { showError(t("errEmpty")); $("profile").focus(); return; }
+    if (isBlank(text)) { showError(t("errEmpty")); $("profile").focus(); return; }
     if (Array.from(text).length > MAX_CHARS) { showError(t("errTooLong", { max: MAX_CHARS })); return; }
     $("submit").disabled = true;
     $("results").setAttribute("aria-busy", "true");
@@ -137,7 +139,7 @@
     // What is in the box now goes to the office (the office routes it again), not the last match.
     const text = $("profile").value;
     const contact = $("contact").value.trim();
-    if (!text.trim()) { $("send-status").textContent = t("errEmpty"); $("profile").focus(); return; }
+    if (isBlank(text)) { $("send-status").textContent = t("errEmpty"); $("profile").focus(); return; }
     if (Array.from(text).length > MAX_CHARS) { $("send-status").textContent = t("errTooLong", { max: MAX_CHARS }); return; }
     if (state.sent && state.sent.text === text && state.sent.contact === contact) {
       $("send-status").textContent = t("alreadySent", { id: state.sent.id });

@@ -53,8 +53,9 @@ def test_match_table(env):
     assert "decision:" in result.stdout
 
 
-def test_match_empty_text_is_one_line_error(env):
-    result = run("match", "   ")
+@pytest.mark.parametrize("blank", ["   ", "\u200b\u200c"])
+def test_match_empty_text_is_one_line_error(env, blank):
+    result = run("match", blank)
     assert result.exit_code == 2
     assert "empty" in result.output
     assert "Traceback" not in result.output

@@ -52,7 +52,7 @@ def test_bad_max_labels_is_refused_at_fit(hashing_encoder, catalogue):
         Matcher([hashing_encoder], cache_dir=None, max_labels=0).fit(catalogue)
 
 
-@pytest.mark.parametrize("bad", ["", "   \n"])
+@pytest.mark.parametrize("bad", ["", "   \n", "\u200b\u2060"])
 def test_empty_text_is_a_value_error(small_matcher, bad):
     with pytest.raises(ValueError, match="empty"):
         small_matcher.match(bad)

@@ -91,6 +91,7 @@ def test_blank_lines_are_skipped_and_numbering_keeps_them(tmp_path: Path) -> Non
         ("[1, 2, 3]", "expected a JSON object"),
         (_line(text=""), "field 'text'"),
         (_line(text="   "), "field 'text'"),
+        (_line(text="\u200b \u00ad"), "field 'text'"),
         (_line(text=...), "field 'text'"),
         (_line(labels={"maritime": True}), "field 'labels'"),
         (_line(labels=[]), "field 'labels'"),

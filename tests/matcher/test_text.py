@@ -9,7 +9,7 @@ import re
 import pytest
 
 from matcher.config import DATA_DIR
-from matcher.text import Passage, count_words, detect_lang, foreign_language, split_passages
+from matcher.text import INVISIBLE, Passage, count_words, detect_lang, foreign_language, is_blank, split_passages
 
 
 @pytest.mark.parametrize(
@@ -45,6 +45,16 @@ def _assert_offsets(text: str, passages: list[Passage]) -> None:
     starts = [p.start for p in passages]
     assert starts == sorted(starts)
     assert all(a.end <= b.start for a, b in zip(passages, passages[1:], strict=False))
+
+
+@pytest.mark.parametrize("text", ["", "  \n\t", "\u3000", INVISIBLE, "\u200b \u200b"])
+def test_blank_texts_show_nothing(text: str) -> None:
+    assert is_blank(text)
+
+
+@pytest.mark.parametrize("text", ["x", " \u200bStatki\u200b ", "co\u00adop", "1", "\u00a9"])
+def test_texts_with_something_to_show_are_not_blank(text: str) -> None:
+    assert not is_blank(text)
 
 
 def test_count_words_counts_runs_of_letters() -> None:

@@ -33,7 +33,7 @@ def test_jsonl_rows_with_errors_and_numbers(tmp_path: Path) -> None:
         '{"id": "p2", "text": "broken',
         "[1, 2, 3]",
         json.dumps({"text": "no id here"}),
-        json.dumps({"id": "p5", "text": "   "}),
+        json.dumps({"id": "p5", "text": " \u200b "}),
         "",
         json.dumps({"id": 6, "text": "Budujemy drogi."}),
         json.dumps({"id": "p7"}),

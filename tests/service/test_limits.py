@@ -23,6 +23,7 @@ def strict_client(make_settings, fixed_factory, running):
     [
         ({"text": ""}, "text"),
         ({"text": "   \n\t "}, "text"),
+        ({"text": "\u200b\u200d \u00ad\ufeff"}, "text"),  # zero-width space, joiner, soft hyphen, BOM
         ({}, "text"),
         ({"text": 42}, "text"),
         ({"text": ["a list"]}, "text"),
@@ -38,8 +39,9 @@ def test_invalid_match_requests_are_422_naming_the_field(client, body, field):
     assert response.json()["detail"][0]["loc"] == ["body", field]
 
 
-def test_blank_text_says_why(client):
-    detail = client.post("/v1/match", json={"text": "  "}).json()["detail"][0]
+@pytest.mark.parametrize("blank", ["  ", "\u200b\u200b"])
+def test_blank_text_says_why(client, blank):
+    detail = client.post("/v1/match", json={"text": blank}).json()["detail"][0]
     assert "empty or only whitespace" in detail["msg"]
 
 
