@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Match company profiles (English or Polish) to the Pomeranian business clusters.",
     no_args_is_help=True,
+    rich_markup_mode="markdown",  # a docstring paragraph is rewrapped, not broken where the source breaks
     add_completion=False,
     pretty_exceptions_enable=False,
 )
@@ -324,6 +326,8 @@ def feedback_import(
     from matcher.loading import effective_catalogue
 
     with _user_errors():
+        if data.suffix.lower() in _NOT_JSONL:
+            raise UserError(f"{data}: feedback import reads JSON Lines (.jsonl), an object with text and labels a line")
         store = _store(ctx.obj)
         known = effective_catalogue(ctx.obj, store).ids
         profiles, problems = read_profiles(data, known=known)
@@ -343,6 +347,10 @@ def feedback_import(
     )
     if problems:
         raise typer.Exit(1)
+
+
+#: Spreadsheet files that feedback import refuses at once, rather than as one bad line per row.
+_NOT_JSONL = {".csv", ".tsv", ".xls", ".xlsx", ".ods"}
 
 
 def _stored(ids: list[int]) -> str:
@@ -400,11 +408,16 @@ def feedback_withdraw(
     from matcher.store import NotFound
 
     with _user_errors():
+        asked = datetime.now(UTC)
         try:
-            _store(ctx.obj).withdraw_feedback(feedback_id)
+            row = _store(ctx.obj).withdraw_feedback(feedback_id)
         except NotFound as exc:
             raise UserError(str(exc)) from None
-    err.print(f"feedback {feedback_id} withdrawn")
+    when = row.withdrawn_at.replace(tzinfo=row.withdrawn_at.tzinfo or UTC) if row.withdrawn_at else asked
+    if when < asked:  # the first withdrawal is kept
+        err.print(f"feedback {feedback_id} was already withdrawn ({when:%Y-%m-%d %H:%M} UTC)")
+    else:
+        err.print(f"feedback {feedback_id} withdrawn")
 
 
 # -- clusters and serve -----------------------------------------------------------------------

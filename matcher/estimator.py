@@ -583,10 +583,10 @@ class Matcher:
         order = np.argsort(-probs, kind="stable")
         decision, review, reason = rule.decide(probs[order], [self.classes_[i] for i in order])
         words = count_words(text)
-        if words < MIN_WORDS and not review:  # "test", "hello": the scores rest on too little to trust
-            review, reason = True, f"too short to judge ({words} {'word' if words == 1 else 'words'})"
-        elif not review and (foreign := foreign_language(text)):  # ranked all the same, but by a guess
+        if foreign := foreign_language(text):  # ranked all the same, but by a guess: the reason to give
             review, reason = True, f"written in neither English nor Polish (it reads as {foreign})"
+        elif words < MIN_WORDS and not review:  # "test", "hello": the scores rest on too little to trust
+            review, reason = True, f"too short to judge ({words} {'word' if words == 1 else 'words'})"
         n_explained = top_k if top_k is not None else max(len(decision), 1)
         explanations = {}
         if explain:
@@ -625,6 +625,8 @@ def _check_texts(texts: Sequence[str]) -> list[str]:
         raise TypeError("texts must be a sequence of strings, not one string; use match() for one")
     out = list(texts)
     for i, t in enumerate(out):
-        if not isinstance(t, str) or is_blank(t):
+        if not isinstance(t, str):
+            raise TypeError(f"texts[{i}] must be a string, not {type(t).__name__}")
+        if is_blank(t):
             raise ValueError(f"texts[{i}] is empty: a profile needs some text")
     return out

@@ -29,8 +29,6 @@ def parse_profile(
     if not is_valid_unicode(text):
         raise ProfileError(f"{where}: field 'text' is not valid Unicode (a lone surrogate)")
     labels = raw.get("labels")
-    if isinstance(labels, str):
-        labels = [labels]
     if not isinstance(labels, list) or not labels or not all(isinstance(x, str) and x for x in labels):
         raise ProfileError(f"{where}: field 'labels' must be a non-empty list of cluster ids")
     if NO_FIT in labels and len(set(labels)) > 1:

@@ -40,6 +40,8 @@ def check_format(path: Path) -> str:
 
 def check_output(output: Path, input: Path) -> None:
     """Refuse, before any work, an output that cannot be written or would overwrite the input."""
+    if output.is_dir():  # before its (missing) suffix: "is a directory" says what is wrong
+        raise InputError(f"{output}: is a directory; give a file name")
     check_format(output)
     if output.resolve() == input.resolve():
         raise InputError(f"{output}: the output would overwrite the input; choose another file")
@@ -108,25 +110,46 @@ def _read_jsonl(handle: TextIO) -> Iterator[Row]:
         yield _validate(number, obj.get("id"), obj.get("text"))
 
 
+#: Column separators a CSV file may use: Excel in a Polish (or German...) locale writes semicolons.
+_DELIMITERS = (",", ";", "\t")
+
+
 def _read_csv(handle: TextIO, path: Path) -> Iterator[Row]:
+    """Rows of a CSV file whose header names ``id`` and ``text`` (in any case), separated by
+    commas, semicolons or tabs: whichever makes the header name both."""
     csv.field_size_limit(max(csv.field_size_limit(), _CSV_FIELD_LIMIT))  # a page of text may pass 128 KiB
-    reader = csv.DictReader(handle)
-    fields = reader.fieldnames or []
-    missing = [c for c in ("id", "text") if c not in fields]
-    if missing:
-        raise InputError(f"{path}: missing column {', '.join(repr(c) for c in missing)} (need 'id' and 'text')")
+    header = handle.readline()
+    readings = {d: [n.strip().lower() for n in next(csv.reader([header], delimiter=d), [])] for d in _DELIMITERS}
+    delimiter = next((d for d, names in readings.items() if {"id", "text"} <= set(names)), None)
+    if delimiter is None:
+        names = max(readings.values(), key=len)  # the reading that found the most columns
+        missing = ", ".join(repr(c) for c in ("id", "text") if c not in names)
+        found = ", ".join(repr(n) for n in names if n) or "none"
+        raise InputError(
+            f"{path}: missing column {missing} (need 'id' and 'text', separated by commas, semicolons"
+            f" or tabs; found: {found})"
+        )
+    names = readings[delimiter]
+    reader = csv.DictReader(handle, fieldnames=names, delimiter=delimiter)
     for number, rec in enumerate(reader, 1):
         yield _validate(number, rec.get("id"), rec.get("text"))
 
 
 def triage_line(pid: str, result: MatchResult) -> dict[str, Any]:
-    """The triage output object of DESIGN.md (other programs read it: keep its shape)."""
+    """The triage output object of DESIGN.md (other programs read it: keep its shape), with the
+    reason a person should look added (``null`` when none should)."""
     return {
         "id": pid,
         "decision": list(result.decision),
         "needs_review": result.needs_review,
+        "review_reason": result.review_reason,
         "ranking": [{"cluster": m.cluster, "score": m.score} for m in result.ranking],
     }
+
+
+#: The columns of a CSV triage output; review_reason came later than the rest, so it goes last and
+#: no column's place has changed.
+CSV_COLUMNS = ("id", "decision", "needs_review", "top_cluster", "top_score", "ranking", "review_reason")
 
 
 class TriageWriter:
@@ -148,7 +171,7 @@ class TriageWriter:
         self._csv: Any = None
         if self.format == ".csv":
             self._csv = csv.writer(self._handle)
-            self._csv.writerow(["id", "decision", "needs_review", "top_cluster", "top_score", "ranking"])
+            self._csv.writerow(CSV_COLUMNS)
 
     def write(self, line: dict[str, Any]) -> None:
         if self._csv is None:
@@ -163,6 +186,7 @@ class TriageWriter:
                     top["cluster"],
                     top["score"],
                     json.dumps(line["ranking"]),
+                    line["review_reason"] or "",
                 ]
             )
 

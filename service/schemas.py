@@ -236,6 +236,7 @@ class TriageLinePublic(BaseModel):
     id: str
     decision: list[str]
     needs_review: bool
+    review_reason: str | None = Field(description="Why a person should look; null when none should.")
     ranking: list[RankedPublic]
 
 

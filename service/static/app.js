@@ -107,8 +107,9 @@
     event.preventDefault();
     const text = $("profile").value;
     showError("");
-    if (isBlank(text)) { showError(t("errEmpty")); $("profile").focus(); return; }
-    if (Array.from(text).length > MAX_CHARS) { showError(t("errTooLong", { max: MAX_CHARS })); return; }
+    // The results on show belong to a text that is no longer in the box: an error hides them.
+    if (isBlank(text)) { clearResults(); showError(t("errEmpty")); $("profile").focus(); return; }
+    if (Array.from(text).length > MAX_CHARS) { clearResults(); showError(t("errTooLong", { max: MAX_CHARS })); return; }
     $("submit").disabled = true;
     $("results").setAttribute("aria-busy", "true");
     $("announce").textContent = t("working");

@@ -83,7 +83,7 @@ def test_triage_jsonl_writes_good_rows_and_reports_bad_ones(env, catalogue):
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     assert [x["id"] for x in lines] == ["a", "c"]
     for line in lines:
-        assert set(line) == {"id", "decision", "needs_review", "ranking"}
+        assert set(line) == {"id", "decision", "needs_review", "review_reason", "ranking"}
         assert sorted(r["cluster"] for r in line["ranking"]) == sorted(catalogue.ids)
         assert all(0 <= r["score"] <= 1 for r in line["ranking"])
 
@@ -168,9 +168,22 @@ def test_feedback_import_list_withdraw(env):
     again = run("feedback", "import", str(data))
     assert again.exit_code == 0 and "nothing stored; 1 already stored" in again.stderr
     assert len(json.loads(run("feedback", "list", "--json").stdout)) == 1
-    assert run("feedback", "withdraw", str(listed[0]["id"])).exit_code == 0
+    first = run("feedback", "withdraw", str(listed[0]["id"]))
+    assert first.exit_code == 0 and first.stderr.strip() == f"feedback {listed[0]['id']} withdrawn"
     assert json.loads(run("feedback", "list", "--json").stdout) == []
+    second = run("feedback", "withdraw", str(listed[0]["id"]))
+    assert second.exit_code == 0 and "was already withdrawn" in second.stderr
     assert run("feedback", "withdraw", "999").exit_code == 2
+
+
+@pytest.mark.parametrize("name", ["fb.csv", "fb.XLSX"])
+def test_feedback_import_of_a_spreadsheet_is_one_clear_error(env, name):
+    path = env / name
+    path.write_text("text,labels\nKutry rybackie,maritime\nChlodnie,hvac\n", encoding="utf-8")
+    result = run("feedback", "import", str(path))
+    assert result.exit_code == 2
+    assert "reads JSON Lines (.jsonl)" in result.output
+    assert len(result.output.strip().splitlines()) == 1
 
 
 def test_feedback_import_takes_one_split_of_a_file(env):
@@ -283,15 +296,30 @@ def test_triage_skips_a_row_that_is_not_valid_unicode_and_writes_the_rest(env):
     assert [json.loads(x)["id"] for x in (env / "out.jsonl").read_text().splitlines()] == ["b"]
 
 
-@pytest.mark.parametrize("target", ["same", "folder", "under-a-file"])
-def test_triage_refuses_an_output_it_cannot_write_before_loading_models(env, monkeypatch, target):
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("same", "would overwrite the input"),
+        ("folder", "is a directory"),
+        ("folder without a suffix", "is a directory"),  # said "unknown format '(none)'"
+        ("under-a-file", "cannot be created"),
+    ],
+)
+def test_triage_refuses_an_output_it_cannot_write_before_loading_models(env, monkeypatch, target, message):
     src = _jsonl(env / "in.jsonl", [{"id": "a", "text": "Stocznia w Gdyni"}])
     (env / "out.jsonl").mkdir()
+    (env / "results").mkdir()
     (env / "plain").write_text("x")
-    output = {"same": src, "folder": env / "out.jsonl", "under-a-file": env / "plain" / "out.jsonl"}[target]
+    output = {
+        "same": src,
+        "folder": env / "out.jsonl",
+        "folder without a suffix": env / "results",
+        "under-a-file": env / "plain" / "out.jsonl",
+    }[target]
     monkeypatch.setattr(matcher.loading, "load_encoders", lambda settings: pytest.fail("models loaded"))
     result = run("triage", str(src), "-o", str(output))
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert message in result.stderr
     assert json.loads(src.read_text()) == {"id": "a", "text": "Stocznia w Gdyni"}
 
 

@@ -63,6 +63,12 @@ def test_one_string_to_match_many_is_a_type_error(small_matcher):
         small_matcher.match_many("a shipyard")
 
 
+@pytest.mark.parametrize("bad", [123, None, b"a shipyard"])
+def test_a_profile_that_is_not_a_string_is_a_type_error_naming_its_type(small_matcher, bad):
+    with pytest.raises(TypeError, match=f"must be a string, not {type(bad).__name__}"):
+        small_matcher.match(bad)
+
+
 def test_ranking_covers_every_cluster_sorted_with_scores_in_unit_interval(small_matcher, catalogue):
     r = small_matcher.match("Stocznia remontowa w Gdyni: naprawy kadłubów i konwersje statków.")
     assert sorted(m.cluster for m in r.ranking) == sorted(catalogue.ids)
@@ -246,6 +252,8 @@ def test_a_profile_of_one_or_two_words_goes_to_review(real_matcher, text):
     [
         ("Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.", "Latin"),
         ("Wir entwickeln Software für Reedereien und Häfen an der Ostsee.", "German"),
+        # "no cluster fits" by its scores (ICT 0.48), which is not the reason to give
+        ("Ми розробляємо програмне забезпечення для банків.", "Ukrainian"),
     ],
 )
 def test_a_profile_in_a_third_language_goes_to_review_still_ranked(real_matcher, text, language):

@@ -18,8 +18,14 @@ def _result(decision: tuple[str, ...] = ("maritime",), needs_review: bool = Fals
         Match(cluster="energy", label="Baltic Eco-Energy Cluster", score=0.41),
         Match(cluster="ict", label="Interizon", score=0.05),
     )
+    reason = "no cluster fits well enough" if needs_review else None
     return MatchResult(
-        text="Stocznia remontowa", lang="pl", ranking=ranking, decision=decision, needs_review=needs_review
+        text="Stocznia remontowa",
+        lang="pl",
+        ranking=ranking,
+        decision=decision,
+        needs_review=needs_review,
+        review_reason=reason,
     )
 
 
@@ -119,6 +125,19 @@ def test_csv_rows(tmp_path: Path) -> None:
     assert rows[3].text == "Line one\nline two"  # a quoted newline stays in its record
 
 
+@pytest.mark.parametrize(
+    ("header", "separator"),
+    [("id;text", ";"), ("ID,Text", ","), ("Id\tTEXT", "\t"), (" id ; text ;notes", ";")],
+)
+def test_csv_from_excel_in_any_locale_and_case(tmp_path: Path, header: str, separator: str) -> None:
+    """Excel in a Polish locale saves semicolons; people write headers in capitals."""
+    path = tmp_path / "in.csv"
+    body = separator.join(["p1", '"Budujemy statki; naprawiamy je"'])
+    path.write_text(f"{header}\n{body}\n", encoding="utf-8-sig")
+    (row,) = read_rows(path)
+    assert (row.id, row.text, row.error) == ("p1", "Budujemy statki; naprawiamy je", None)
+
+
 @pytest.mark.parametrize(("header", "missing"), [("id,body", "'text'"), ("name,text", "'id'"), ("x", "'id', 'text'")])
 def test_csv_missing_column_names_it(tmp_path: Path, header: str, missing: str) -> None:
     path = tmp_path / "in.csv"
@@ -191,6 +210,7 @@ def test_triage_line_shape() -> None:
         "id": "p0042",
         "decision": ["maritime", "energy"],
         "needs_review": False,
+        "review_reason": None,
         "ranking": [
             {"cluster": "maritime", "score": 0.93},
             {"cluster": "energy", "score": 0.41},
@@ -210,9 +230,10 @@ def test_writer_jsonl_lines_in_the_design_shape(tmp_path: Path) -> None:
     got = [json.loads(raw) for raw in text.splitlines()]
     assert got == lines
     for obj in got:
-        assert list(obj) == ["id", "decision", "needs_review", "ranking"]
+        assert list(obj) == ["id", "decision", "needs_review", "review_reason", "ranking"]
         assert all(list(item) == ["cluster", "score"] for item in obj["ranking"])
     assert got[1]["decision"] == [] and got[1]["needs_review"] is True
+    assert got[1]["review_reason"] == "no cluster fits well enough"
 
 
 def test_writer_csv_with_header(tmp_path: Path) -> None:
@@ -222,10 +243,12 @@ def test_writer_csv_with_header(tmp_path: Path) -> None:
         writer.write(triage_line("p2", _result((), needs_review=True)))
     with path.open(encoding="utf-8", newline="") as handle:
         records = list(csv.reader(handle))
-    assert records[0] == ["id", "decision", "needs_review", "top_cluster", "top_score", "ranking"]
+    assert records[0] == ["id", "decision", "needs_review", "top_cluster", "top_score", "ranking", "review_reason"]
     assert records[1][:5] == ["p1", "maritime;energy", "false", "maritime", "0.93"]
     assert json.loads(records[1][5]) == triage_line("p1", _result())["ranking"]
+    assert records[1][6] == ""
     assert records[2][:3] == ["p2", "", "true"]
+    assert records[2][6] == "no cluster fits well enough"
     assert len(records) == 3
 
 

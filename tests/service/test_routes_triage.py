@@ -23,6 +23,7 @@ def test_triage_returns_one_design_line_per_profile_in_order(client, small_match
     assert body["data"] == expected
     assert [line["decision"][:1] for line in body["data"]] == [["hvac"], ["maritime"], []]  # in order
     assert all(len(line["ranking"]) == 6 for line in body["data"])
+    assert body["data"][2]["review_reason"] == "no cluster fits well enough"  # the office sees why
 
 
 def test_a_batch_over_the_limit_is_422_with_a_clear_message(make_settings, fixed_factory, running):
