@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -195,7 +196,7 @@ def triage(
     """Route every profile of INPUT; a bad row is reported by number and the good rows are still written."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from matcher.triage import TriageWriter, check_output, read_rows, triage_line
+    from matcher.triage import TriageWriter, check_output, read_rows, repeated_ids, triage_line
 
     with _user_errors():
         check_output(output, input)
@@ -204,6 +205,7 @@ def triage(
         bad = [r for r in rows if r.error]
         good = [r for r in rows if not r.error]
         with (
+            _terminated_as_exit(),  # kill or a stopping container: the earlier output stays, no debris
             TriageWriter(output) as writer,
             Progress(
                 TextColumn("routing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err
@@ -222,12 +224,37 @@ def triage(
             highlight=False,
             soft_wrap=True,
         )
+    for number, first in repeated_ids(good):
+        err.print(
+            f"[yellow]{escape(str(input))}, row {number}:[/] the id of row {first} again (both routed)",
+            highlight=False,
+            soft_wrap=True,
+        )
     err.print(
         f"wrote {len(good)} routed profiles to {escape(str(output))}"
         + (f"; {len(bad)} bad rows skipped" if bad else "")
     )
     if bad:
         raise typer.Exit(1)
+
+
+@contextmanager
+def _terminated_as_exit() -> Iterator[None]:
+    """Within the block, SIGTERM ends the command as an exception (exit code 143), so that the
+    ``with`` blocks around it clean up as they do on Ctrl-C."""
+
+    def _exit(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _exit)
+    except ValueError:  # not the main thread (an embedding program): leave its handling alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # -- evaluate ---------------------------------------------------------------------------------

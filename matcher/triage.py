@@ -7,7 +7,7 @@ import csv
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -133,6 +133,18 @@ def _read_csv(handle: TextIO, path: Path) -> Iterator[Row]:
     reader = csv.DictReader(handle, fieldnames=names, delimiter=delimiter)
     for number, rec in enumerate(reader, 1):
         yield _validate(number, rec.get("id"), rec.get("text"))
+
+
+def repeated_ids(rows: Iterable[Row]) -> list[tuple[int, int]]:
+    """(row number, number of the first row with that id) for each row whose id came before."""
+    first: dict[str | None, int] = {}
+    repeats = []
+    for row in rows:
+        if row.id in first:
+            repeats.append((row.number, first[row.id]))
+        else:
+            first[row.id] = row.number
+    return repeats
 
 
 def triage_line(pid: str, result: MatchResult) -> dict[str, Any]:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import signal
 
 import pytest
 from typer.testing import CliRunner
 
 import matcher.loading
 from matcher.cli import app
+from matcher.estimator import Matcher
 from matcher.settings import get_settings
 
 runner = CliRunner()
@@ -337,3 +340,31 @@ def test_evaluate_refuses_a_plot_path_before_loading_models(env, monkeypatch, pr
 def test_clusters_refuses_an_unknown_language(env):
     result = run("clusters", "--lang", "de")
     assert result.exit_code == 2 and "--lang" in result.stderr
+
+
+def test_triage_warns_of_a_repeated_id_and_routes_both(env):
+    src = _jsonl(env / "in.jsonl", [{"id": "a1", "text": "Stocznia w Gdyni"}, {"id": "a1", "text": "Chłodnie"}])
+    result = run("triage", str(src), "-o", str(env / "out.jsonl"))
+    assert result.exit_code == 0
+    assert "row 2: the id of row 1 again (both routed)" in result.stderr
+    assert [json.loads(x)["id"] for x in (env / "out.jsonl").read_text().splitlines()] == ["a1", "a1"]
+
+
+def test_triage_stopped_by_sigterm_leaves_the_earlier_output_and_no_debris(env, monkeypatch):
+    src = _jsonl(env / "in.jsonl", [{"id": str(i), "text": f"Stocznia numer {i}"} for i in range(4)])
+    out = env / "out.jsonl"
+    out.write_text("earlier results\n")
+    real = Matcher.match_many
+
+    def stopped_midway(self, texts, **kwargs):
+        if texts[0] == "Stocznia numer 2":
+            os.kill(os.getpid(), signal.SIGTERM)  # as `kill` would, between two batches
+        return real(self, texts, **kwargs)
+
+    monkeypatch.setattr(Matcher, "match_many", stopped_midway)
+    previous = signal.getsignal(signal.SIGTERM)
+    result = run("triage", str(src), "-o", str(out), "--batch-size", "2")
+    assert result.exit_code == 128 + signal.SIGTERM
+    assert out.read_text() == "earlier results\n"
+    assert sorted(p.name for p in env.iterdir() if "out" in p.name) == ["out.jsonl"]
+    assert signal.getsignal(signal.SIGTERM) == previous  # the handler was put back
