@@ -227,6 +227,16 @@ class Store:
         with self.session() as s:
             return self._feedback_row(s, feedback_id)
 
+    def find_feedback(self, text: str, labels: Sequence[str]) -> FeedbackRow | None:
+        """The oldest active feedback with this text and these labels (in any order), if any."""
+        with self.session() as s:
+            rows = s.scalars(
+                select(FeedbackRow)
+                .where(FeedbackRow.text == text, FeedbackRow.withdrawn_at.is_(None))
+                .order_by(FeedbackRow.id)
+            )
+            return next((r for r in rows if set(r.labels) == set(labels)), None)
+
     def withdraw_feedback(self, feedback_id: int) -> FeedbackRow:
         """Stop learning from a feedback row (it stays listed). Withdrawing an officer's decision
         puts its inquiry back where it was before the decision: in the review queue, or routed."""

@@ -268,12 +268,19 @@ class Runtime:
 
     # -- feedback ---------------------------------------------------------------------------
 
-    def add_feedback(self, text: str, labels: Sequence[str]) -> FeedbackRow:
+    def add_feedback(self, text: str, labels: Sequence[str]) -> tuple[FeedbackRow, bool]:
+        """The stored feedback, and whether it is new: the same text with the same labels, already
+        active, is not stored twice (as ``matcher feedback import`` does)."""
         chosen = self._check_labels(labels, ("body", "labels"), allow_none=True)
         profile = LabelledProfile(id="", text=self.check_text(text), labels=tuple(chosen), lang=detect_lang(text))
-        (feedback_id,) = self.store.add_feedback([profile], source="api")
+        new = self.store.add_feedback([profile], source="api", skip_known=True)
+        if not new:
+            known = self.store.find_feedback(profile.text, profile.labels)
+            if known is not None:  # None only if withdrawn in between: then store it after all
+                return known, False
+            new = self.store.add_feedback([profile], source="api")
         self.holder.refresh_after_write()
-        return self.store.get_feedback(feedback_id)
+        return self.store.get_feedback(new[0]), True
 
     def withdraw_feedback(self, feedback_id: int) -> FeedbackRow:
         row = self.store.withdraw_feedback(feedback_id)

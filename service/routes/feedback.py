@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Response, status
 
 from service.deps import Admin, RuntimeDep
 from service.schemas import FeedbackCreate, FeedbackPublic, FeedbacksPublic, responses
@@ -19,10 +19,20 @@ def list_feedback(runtime: RuntimeDep, include_withdrawn: bool = False) -> Feedb
     return FeedbacksPublic.of(runtime.store.list_feedback(include_withdrawn=include_withdrawn))
 
 
-@router.post("", response_model=FeedbackPublic, status_code=status.HTTP_201_CREATED, responses=responses(401, 413, 503))
-def add_feedback(body: FeedbackCreate, runtime: RuntimeDep) -> FeedbackPublic:
-    """A labelled profile (``["none"]`` for out of scope); the matcher is refitted before this answers."""
-    return FeedbackPublic.of(runtime.add_feedback(body.text, body.labels))
+@router.post(
+    "",
+    response_model=FeedbackPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"description": "Already stored: the active feedback with this text and labels."}}
+    | responses(401, 413, 503),
+)
+def add_feedback(body: FeedbackCreate, runtime: RuntimeDep, response: Response) -> FeedbackPublic:
+    """A labelled profile (``["none"]`` for out of scope); the matcher is refitted before this answers.
+    Sending one already stored and active (same text, same labels) changes nothing: 200 and that row."""
+    row, created = runtime.add_feedback(body.text, body.labels)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return FeedbackPublic.of(row)
 
 
 @router.delete("/{feedback_id}", response_model=FeedbackPublic, responses=responses(401, 404))

@@ -427,3 +427,12 @@ def test_creates_the_database_folder(tmp_path: Path) -> None:
     finally:
         s.close()
     assert path.is_file()
+
+
+def test_find_feedback_takes_labels_in_any_order_and_skips_withdrawn(store: Store) -> None:
+    (first,) = store.add_feedback([LabelledProfile(id="", text="Farmy wiatrowe.", labels=("energy", "construction"))])
+    assert store.find_feedback("Farmy wiatrowe.", ["construction", "energy"]).id == first
+    assert store.find_feedback("Farmy wiatrowe.", ["energy"]) is None
+    assert store.find_feedback("Farmy wiatrowe!", ["energy", "construction"]) is None
+    store.withdraw_feedback(first)
+    assert store.find_feedback("Farmy wiatrowe.", ["energy", "construction"]) is None

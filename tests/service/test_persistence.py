@@ -15,7 +15,9 @@ def test_inquiries_decisions_and_feedback_survive_a_restart(settings, fixed_fact
         waiting = client.post("/v1/inquiries", json={"text": BREAD, "contact": "piekarnia@example.pl"}).json()
         decided = client.post("/v1/inquiries", json={"text": WINDFARM}).json()
         client.post(f"/v1/inquiries/{decided['id']}/decision", json={"clusters": ["energy"]}, headers=admin)
-        feedback = client.post("/v1/feedback", json={"text": WINDFARM, "labels": ["energy"]}, headers=admin).json()
+        feedback = client.post(
+            "/v1/feedback", json={"text": WINDFARM, "labels": ["energy", "construction"]}, headers=admin
+        ).json()
         before = client.get("/v1/inquiries", headers=admin).json()
 
     with running(create_app(settings, matcher_factory=fixed_factory)) as client:
@@ -25,7 +27,10 @@ def test_inquiries_decisions_and_feedback_survive_a_restart(settings, fixed_fact
         again = client.get(f"/v1/inquiries/{decided['id']}", headers=admin).json()
         assert (again["status"], again["officer_clusters"]) == ("decided", ["energy"])
         stored = client.get("/v1/feedback", headers=admin).json()["data"]
-        assert [(f["source"], f["labels"]) for f in stored] == [("officer", ["energy"]), ("api", ["energy"])]
+        assert [(f["source"], f["labels"]) for f in stored] == [
+            ("officer", ["energy"]),
+            ("api", ["energy", "construction"]),
+        ]
         assert stored[1] == feedback
 
 

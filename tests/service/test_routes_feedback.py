@@ -32,6 +32,20 @@ def test_add_list_and_withdraw(client, admin):
     assert [f["id"] for f in everything["data"]] == [item["id"]]
 
 
+def test_the_same_feedback_sent_again_is_stored_once(client, admin):
+    """A repeated POST (a retry, a double click) was a second row; the CLI import never stored one."""
+    first = client.post("/v1/feedback", json={"text": SHIP, "labels": ["maritime", "energy"]}, headers=admin)
+    again = client.post("/v1/feedback", json={"text": SHIP, "labels": ["energy", "maritime"]}, headers=admin)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    other = client.post("/v1/feedback", json={"text": SHIP, "labels": ["maritime"]}, headers=admin)
+    assert other.status_code == 201  # other labels are other feedback
+    assert client.get("/v1/feedback", headers=admin).json()["count"] == 2
+    client.delete(f"/v1/feedback/{first.json()['id']}", headers=admin)
+    anew = client.post("/v1/feedback", json={"text": SHIP, "labels": ["maritime", "energy"]}, headers=admin)
+    assert anew.status_code == 201 and anew.json()["id"] not in (first.json()["id"], other.json()["id"])
+
+
 @pytest.mark.parametrize(
     ("labels", "message"),
     [(["bakery"], "unknown cluster 'bakery'"), (["none", "hvac"], "cannot stand with a cluster"), ([], "at least 1")],
