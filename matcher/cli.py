@@ -7,7 +7,6 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -219,23 +218,19 @@ def triage(
                     writer.write(triage_line(row.id or "", result))
                 progress.advance(task, len(chunk))
     for r in bad:
-        err.print(
-            f"[red]{escape(str(input))}, row {r.number}:[/] {escape(r.error or '')} (skipped)",
-            highlight=False,
-            soft_wrap=True,
-        )
+        _row_note(input, r.number, f"{r.error} (skipped)", "red")
     for number, first in repeated_ids(good):
-        err.print(
-            f"[yellow]{escape(str(input))}, row {number}:[/] the id of row {first} again (both routed)",
-            highlight=False,
-            soft_wrap=True,
-        )
+        _row_note(input, number, f"the id of row {first} again (both routed)", "yellow")
     err.print(
         f"wrote {len(good)} routed profiles to {escape(str(output))}"
         + (f"; {len(bad)} bad rows skipped" if bad else "")
     )
     if bad:
         raise typer.Exit(1)
+
+
+def _row_note(path: Path, number: int, message: str, style: str) -> None:
+    err.print(f"[{style}]{escape(str(path))}, row {number}:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 @contextmanager
@@ -435,14 +430,15 @@ def feedback_withdraw(
     from matcher.store import NotFound
 
     with _user_errors():
-        asked = datetime.now(UTC)
+        store = _store(ctx.obj)
         try:
-            row = _store(ctx.obj).withdraw_feedback(feedback_id)
+            earlier = store.get_feedback(feedback_id).withdrawn_at
+            if earlier is None:
+                store.withdraw_feedback(feedback_id)
         except NotFound as exc:
             raise UserError(str(exc)) from None
-    when = row.withdrawn_at.replace(tzinfo=row.withdrawn_at.tzinfo or UTC) if row.withdrawn_at else asked
-    if when < asked:  # the first withdrawal is kept
-        err.print(f"feedback {feedback_id} was already withdrawn ({when:%Y-%m-%d %H:%M} UTC)")
+    if earlier is not None:  # the first withdrawal is kept
+        err.print(f"feedback {feedback_id} was already withdrawn ({earlier:%Y-%m-%d %H:%M} UTC)")
     else:
         err.print(f"feedback {feedback_id} withdrawn")
 

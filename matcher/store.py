@@ -156,6 +156,22 @@ def _made_meanwhile(exc: DatabaseError) -> bool:
     return "already exists" in message or "duplicate key" in message
 
 
+def _queue(needs_review: bool) -> str:
+    """The status of an inquiry no officer has decided (or whose decision was withdrawn)."""
+    return "needs_review" if needs_review else "routed"
+
+
+def _feedback_row(profile: LabelledProfile, source: str, inquiry_id: int | None = None) -> FeedbackRow:
+    return FeedbackRow(
+        text=profile.text,
+        labels=list(profile.labels),
+        lang=profile.lang,
+        source=source,
+        external_id=profile.id or None,
+        inquiry_id=inquiry_id,
+    )
+
+
 class Store:
     """All reads and writes of the shared database; each method is one transaction."""
 
@@ -201,20 +217,22 @@ class Store:
                         known.add(key)
                         fresh.append(p)
                 profiles = fresh
-            rows = [
-                FeedbackRow(
-                    text=p.text,
-                    labels=list(p.labels),
-                    lang=p.lang,
-                    source=source,
-                    external_id=p.id or None,
-                    inquiry_id=inquiry_id,
-                )
-                for p in profiles
-            ]
+            rows = [_feedback_row(p, source, inquiry_id) for p in profiles]
             s.add_all(rows)
             s.flush()
             return [r.id for r in rows]
+
+    def add_feedback_once(self, profile: LabelledProfile, *, source: str = "api") -> tuple[FeedbackRow, bool]:
+        """Store ``profile`` as feedback unless some active feedback has its text and labels (in any
+        order): (that row or the new one, whether it is new), in one transaction."""
+        with self.session() as s:
+            known = self._active_with(s, profile.text, profile.labels)
+            if known is not None:
+                return known, False
+            row = _feedback_row(profile, source)
+            s.add(row)
+            s.flush()
+            return row, True
 
     def list_feedback(self, *, include_withdrawn: bool = False) -> list[FeedbackRow]:
         with self.session() as s:
@@ -230,12 +248,13 @@ class Store:
     def find_feedback(self, text: str, labels: Sequence[str]) -> FeedbackRow | None:
         """The oldest active feedback with this text and these labels (in any order), if any."""
         with self.session() as s:
-            rows = s.scalars(
-                select(FeedbackRow)
-                .where(FeedbackRow.text == text, FeedbackRow.withdrawn_at.is_(None))
-                .order_by(FeedbackRow.id)
-            )
-            return next((r for r in rows if set(r.labels) == set(labels)), None)
+            return self._active_with(s, text, labels)
+
+    @staticmethod
+    def _active_with(s: Session, text: str, labels: Sequence[str]) -> FeedbackRow | None:
+        active = FeedbackRow.withdrawn_at.is_(None)
+        rows = s.scalars(select(FeedbackRow).where(FeedbackRow.text == text, active).order_by(FeedbackRow.id))
+        return next((r for r in rows if set(r.labels) == set(labels)), None)
 
     def withdraw_feedback(self, feedback_id: int) -> FeedbackRow:
         """Stop learning from a feedback row (it stays listed). Withdrawing an officer's decision
@@ -246,7 +265,7 @@ class Store:
                 row.withdrawn_at = _now()
                 if row.inquiry_id is not None:  # active officer feedback is its inquiry's decision
                     inquiry = s.get_one(InquiryRow, row.inquiry_id)
-                    inquiry.status = "needs_review" if inquiry.needs_review else "routed"
+                    inquiry.status = _queue(inquiry.needs_review)
                     inquiry.officer_clusters = inquiry.decided_at = None
             return row
 
@@ -304,7 +323,7 @@ class Store:
                 text=result.text,
                 lang=result.lang,
                 contact=contact,
-                status="needs_review" if result.needs_review else "routed",
+                status=_queue(result.needs_review),
                 decision=list(result.decision),
                 ranking=[{"cluster": m.cluster, "score": m.score} for m in result.ranking],
                 needs_review=result.needs_review,

@@ -24,23 +24,26 @@ class Passage:
 
 
 @functools.cache
-def _identifier() -> LanguageIdentifier:
-    """py3langid's byte n-gram model (shipped inside its wheel), limited to :data:`LANGUAGES`."""
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
-    identifier.set_languages(list(LANGUAGES))
-    return identifier
-
-
-@functools.cache
 def _any_language_identifier() -> LanguageIdentifier:
-    """The same model over all of its 97 languages, with probabilities that sum to one."""
+    """py3langid's byte n-gram model (shipped inside its wheel) over all of its 97 languages, with
+    probabilities that sum to one."""
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+@functools.cache
+def _identifier() -> LanguageIdentifier:
+    """The same model, read once, limited to :data:`LANGUAGES` (with raw scores: only the winner counts)."""
+    full = _any_language_identifier()
+    identifier = LanguageIdentifier(
+        full.nb_ptc, full.nb_pc, full.nb_classes, full.tk_nextmove, full.tk_output, tk_row=full.tk_row
+    )
+    identifier.set_languages(list(LANGUAGES))  # a new, narrower view: the full model is left as it was
+    return identifier
+
+
 def load_language_model() -> None:
-    """Load the language models now (about a second each) instead of at first use."""
+    """Load the language model now (about a second) instead of at first use."""
     _identifier()
-    _any_language_identifier()
 
 
 def detect_lang(text: str) -> str:

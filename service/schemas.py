@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from matcher.catalogue import Catalogue, Cluster
 from matcher.store import FeedbackRow, InquiryRow
+from matcher.text import INVISIBLE
 from matcher.types import Explanation, MatchResult
 
 
@@ -26,10 +27,12 @@ def _storable(value: str) -> str:
     return value.replace("\x00", "\ufffd")
 
 
-#: Something other than whitespace (by the union of Python's and ECMAScript's definitions of it, so
-#: that the server and every client validating the schema with an ECMAScript regex agree) and other
-#: than the characters that show nothing (``matcher.text.INVISIBLE``: zero-width space, soft hyphen...).
-VISIBLE = r"[^\t-\r \x1c-\x1f\x85\xa0\xad\u1680\u180e\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff]"
+# Whitespace by the union of Python's and ECMAScript's definitions of it, so that the server and
+# every client validating the schema with an ECMAScript regex agree.
+_WHITESPACE = r"\t-\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: Something other than whitespace and the characters that show nothing (``matcher.text.INVISIBLE``):
+#: the schema's pattern for ``matcher.text.is_blank``.
+VISIBLE = "[^" + _WHITESPACE + "".join(f"\\u{ord(c):04x}" for c in INVISIBLE) + "]"
 _visible = re.compile(VISIBLE)
 
 

@@ -273,14 +273,10 @@ class Runtime:
         active, is not stored twice (as ``matcher feedback import`` does)."""
         chosen = self._check_labels(labels, ("body", "labels"), allow_none=True)
         profile = LabelledProfile(id="", text=self.check_text(text), labels=tuple(chosen), lang=detect_lang(text))
-        new = self.store.add_feedback([profile], source="api", skip_known=True)
-        if not new:
-            known = self.store.find_feedback(profile.text, profile.labels)
-            if known is not None:  # None only if withdrawn in between: then store it after all
-                return known, False
-            new = self.store.add_feedback([profile], source="api")
-        self.holder.refresh_after_write()
-        return self.store.get_feedback(new[0]), True
+        row, created = self.store.add_feedback_once(profile, source="api")
+        if created:
+            self.holder.refresh_after_write()
+        return row, created
 
     def withdraw_feedback(self, feedback_id: int) -> FeedbackRow:
         row = self.store.withdraw_feedback(feedback_id)
