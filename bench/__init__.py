@@ -1,5 +1,5 @@
-"""Speed and memory benchmarks of the matcher against the raw models (issue 5), and the
-service load script (issue 3). Run everything with ``python -m bench``; see bench/README.md.
+"""Speed and memory benchmarks of the matcher against the raw models, and the service load
+script. Run everything with ``python -m bench``; see bench/README.md.
 
 Nothing here is a test: timings are measured and reported, never asserted.
 """

@@ -17,7 +17,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 #: The CLI of the project's venv, run as a subprocess by the triage and service parts.
 MATCHER = ROOT / ".venv" / "bin" / "matcher"
 
-#: The ~80-word profile every single-profile figure uses (p0541 of profiles.v6, 78 words, English).
+#: The ~80-word profile every single-profile figure uses (p0541 of the labelled profiles, 78 words, English).
 REFERENCE_ID = "p0541"
 
 

@@ -16,7 +16,8 @@ def load_default_encoders() -> tuple[list[Any], dict[str, float]]:
     from matcher.settings import Settings
 
     encoders, load_s = [], {}
-    for enc in load_encoders(Settings()):
+    settings = Settings()
+    for enc in load_encoders(settings.encoders, backend=settings.backend, cache_dir=settings.cache_dir):
         t0 = time.perf_counter()
         enc.encode(["warm-up"])  # loads the model (import, weights, backend)
         load_s[enc.name] = time.perf_counter() - t0

@@ -36,7 +36,9 @@ def stage_breakdown(m: Any, text: str, rounds: int) -> dict[str, Any]:
 
     "embed" is the text by every model plus the explanation's passages by the first, in one call.
     """
+    from matcher.decision import calibrate_by_language
     from matcher.explain import explain_clusters, passages_to_embed
+    from matcher.results import rank
     from matcher.text import detect_lang
 
     stages: dict[str, list[float]] = {
@@ -49,11 +51,12 @@ def stage_breakdown(m: Any, text: str, rounds: int) -> dict[str, Any]:
         lang = detect_lang(text)
         raw, evidence = m._raw_scores([text], emb, [lang])
         t2 = time.perf_counter()
-        probs, rules = m._calibrate([lang], raw, evidence)
+        probs, rules = calibrate_by_language(m.rule_, m.language_rules_, [lang], raw, evidence)
         t3 = time.perf_counter()
-        m._result(text, lang, probs[0], rules[0], top_k=None, explain=False)
+        ranked = rank(probs[0], rules[0], m.classes_, text)
+        ranked.result(text, lang, m.catalogue_, {}, m.provenance_)
         t4 = time.perf_counter()
-        explain_clusters(m, text, [m.classes_[int(probs[0].argmax())]], whole=emb[0][0], parts=parts)
+        explain_clusters(m.index_, m.encoders_[0], text, ranked.explain(None), whole=emb[0][0], parts=parts)
         t5 = time.perf_counter()
         for k, dt in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
             stages[k].append(dt)

@@ -1,4 +1,4 @@
-"""Load script for ``POST /v1/match``: N concurrent clients for T seconds (issue 3).
+"""Load script for ``POST /v1/match``: N concurrent clients for T seconds.
 
 Each client is a closed loop (send, wait for the answer, send the next) over one shared
 ``httpx.AsyncClient`` with a connection per client. It reports how many requests completed,
@@ -9,8 +9,8 @@ percentiles of the successful requests.
     python bench/load.py --clients 10 --seconds 10 --url http://127.0.0.1:8123
     python bench/load.py --text "Budujemy drogi i mosty"   # one text instead of the labelled ones
 
-Only loopback addresses are accepted. Standalone on purpose (stdlib + httpx): ``bench.service``
-imports :func:`run_load` from here.
+Only loopback addresses are accepted. It needs only the stdlib, httpx and ``matcher.config`` (the
+path of the labelled profiles); ``bench.service`` imports :func:`run_load` from here.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
-PROFILES = ROOT / "data" / "labelled" / "profiles.v6.jsonl"
+from matcher.config import PROFILES_PATH
+
 RESULTS = Path(__file__).resolve().parent / "results"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -47,7 +47,7 @@ def _percentile(sorted_values: list[float], q: float) -> float:
 
 def default_texts() -> list[str]:
     """The labelled profiles' texts (English and Polish, 5 to 120 words)."""
-    with PROFILES.open(encoding="utf-8") as f:
+    with PROFILES_PATH.open(encoding="utf-8") as f:
         return [json.loads(line)["text"] for line in f if line.strip()]
 
 

@@ -1,4 +1,4 @@
-"""Turning the parts' results into ratios against the targets of issue 5, Markdown and JSON."""
+"""Turning the parts' results into ratios against the speed and memory targets, Markdown and JSON."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.machine import one_line
+from matcher.config import PROFILES_PATH, PROJ_ROOT
 
 #: 1.5 GB (decimal) in MiB: the strictest reading of the memory target.
 MEMORY_TARGET_MIB = 1.5e9 / 2**20
@@ -130,7 +131,7 @@ def markdown(res: dict[str, Any]) -> str:
     )
     L.append(f"Thread variables: {', '.join(f'{k}={v}' for k, v in m['env'].items())}.")
     L.append("")
-    L.append("## Targets of issue 5")
+    L.append("## Targets")
     L.append("")
     L.append("| ratio | value | target | verdict | how |")
     L.append("|---|---:|---|---|---|")
@@ -266,7 +267,7 @@ def markdown(res: dict[str, Any]) -> str:
         "The part-1 floor calls the models alternately, as the matcher does (a model's idle threads can slow "
         "the next one down, so that sum may exceed the isolated floor: each model alone, back to back); "
         "ratios against both are shown. "
-        "Notes: every single-profile figure uses profile p0541 of data/labelled/profiles.v6.jsonl (78 words, "
+        f"Notes: every single-profile figure uses profile p0541 of {PROFILES_PATH.relative_to(PROJ_ROOT)} (78 words, "
         "English), warm. Batches and triage use the labelled texts cycled with small variations (distinct "
         "strings; median 30 words). Raw encode = each default encoder's own `.encode` as the matcher "
         "configures it (MATCHER_BACKEND default; USE on one thread for up to 8 texts, ONNX on every core "

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-__version__ = "0.2.0"
-
-from matcher.catalogue import Catalogue, CatalogueError, Cluster, load_catalogue  # noqa: E402
-from matcher.estimator import Matcher  # noqa: E402
-from matcher.profiles import ProfileError, load_profiles  # noqa: E402
-from matcher.types import Evidence, Explanation, LabelledProfile, Match, MatchResult  # noqa: E402
+from matcher._version import __version__
+from matcher.catalogue import Catalogue, CatalogueError, Cluster, load_catalogue
+from matcher.estimator import Matcher
+from matcher.profiles import ProfileError, load_profiles
+from matcher.types import Evidence, Explanation, LabelledProfile, Match, MatchResult
 
 __all__ = [
     # catalogue.py

@@ -1,4 +1,9 @@
-"""From calibrated cluster scores to a routing decision, and the tuning of its thresholds."""
+"""From calibrated cluster scores to a routing decision and its doubt, and the tuning of the rule.
+
+The whole decision lives here: which clusters a profile is routed to, and whether (and why) a
+person should look at it. The thresholds are parameters of :class:`~matcher.estimator.Matcher`,
+with the defaults below.
+"""
 
 from __future__ import annotations
 
@@ -20,9 +25,15 @@ PLATT_C, EVIDENCE_C = 1e4, 1.0
 #: Route to the best cluster when its calibrated score reaches this: an officer is then more likely
 #: to accept it than not. Fixed rather than tuned: the best plateau of routing accuracy on the dev
 #: split is wide, and its middle jumped between 0.38 and 0.70 from one fit to the next as feedback
-#: came in, flipping borderline no-fit profiles. (5-fold CV, session 5: routing 0.910 at 0.5,
-#: 0.909 tuned.)
+#: came in, flipping borderline no-fit profiles. (5-fold CV: routing 0.910 at 0.5, 0.909 tuned.)
 ACCEPT = 0.5
+#: A routed profile whose best score is under this goes to review ("low confidence").
+REVIEW_BELOW = 0.8
+#: ... and so does one where a cluster left out of the decision scores within this of the best.
+CLOSE_MARGIN = 0.1
+#: A profile with fewer words than this goes to review whatever its scores ("test", "hello"). None
+#: of the labelled profiles in data/ is that short, so no measured figure depends on it.
+MIN_WORDS = 3
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -41,18 +52,21 @@ class DecisionRule:
 
     - the best cluster is routed to when its score reaches ``accept``; otherwise no cluster fits;
     - a second cluster joins when its score reaches ``second`` (up to ``max_labels``);
-    - a person should look when nothing fits, when the best score is under ``review_below``,
-      or when a cluster left out of the decision scores within ``close_margin`` of the best.
+    - a person should look when the text is in neither English nor Polish, when nothing fits,
+      when the best score is under ``review_below``, when a cluster left out of the decision
+      scores within ``close_margin`` of the best, or when the text has fewer than ``min_words``
+      words; the reason says which, in that order.
     """
 
     slope: float = 1.0
     intercept: float = 0.0
     evidence: tuple[float, ...] = ()
-    accept: float = 0.5
-    second: float = 0.5
-    review_below: float = 0.8
-    close_margin: float = 0.1
+    accept: float = ACCEPT
+    second: float = ACCEPT
+    review_below: float = REVIEW_BELOW
+    close_margin: float = CLOSE_MARGIN
     max_labels: int = 2
+    min_words: int = MIN_WORDS
 
     def calibrate(self, raw: np.ndarray, evidence: np.ndarray | None = None) -> np.ndarray:
         """Calibrated scores for ``raw`` (n_profiles, n_clusters), or (n_clusters,) for one profile.
@@ -69,8 +83,28 @@ class DecisionRule:
             z = z + (shift[..., None] if raw.ndim > 1 else shift)
         return 1.0 / (1.0 + np.exp(-z))
 
-    def decide(self, ranked_scores: np.ndarray, ranked_ids: Sequence[str]) -> tuple[list[str], bool, str | None]:
-        """``ranked_scores`` best first. Returns (decision, needs_review, reason)."""
+    def decide(
+        self,
+        ranked_scores: np.ndarray,
+        ranked_ids: Sequence[str],
+        *,
+        words: int | None = None,
+        foreign: str | None = None,
+    ) -> tuple[list[str], bool, str | None]:
+        """``ranked_scores`` best first. Returns (decision, needs_review, reason).
+
+        ``words`` is the text's number of words and ``foreign`` the language it reads as when that
+        is neither English nor Polish (see :func:`matcher.text.foreign_language`); a foreign text
+        is still routed by its scores, but by a guess, so that is the reason given.
+        """
+        decision, review, reason = self._by_scores(ranked_scores, ranked_ids)
+        if foreign:
+            return decision, True, f"written in neither English nor Polish (it reads as {foreign})"
+        if words is not None and words < self.min_words and not review:  # the scores rest on too little
+            return decision, True, f"too short to judge ({words} {'word' if words == 1 else 'words'})"
+        return decision, review, reason
+
+    def _by_scores(self, ranked_scores: np.ndarray, ranked_ids: Sequence[str]) -> tuple[list[str], bool, str | None]:
         decision: list[str] = []
         if ranked_scores[0] >= self.accept:
             decision.append(ranked_ids[0])
@@ -84,6 +118,25 @@ class DecisionRule:
         if len(ranked_scores) > len(decision) and ranked_scores[len(decision)] >= ranked_scores[0] - self.close_margin:
             return decision, True, f"close second: {ranked_ids[len(decision)]}"
         return decision, False, None
+
+
+def calibrate_by_language(
+    shared: DecisionRule,
+    by_language: dict[str, DecisionRule],
+    langs: Sequence[str],
+    raw: np.ndarray,
+    evidence: np.ndarray | None,
+) -> tuple[np.ndarray, list[DecisionRule]]:
+    """Calibrated scores (n, k) for the head's ``raw`` scores, each profile by its language's rule
+    (``shared`` when its language has none), and the rule that calibrated each."""
+    rules = [by_language.get(lang, shared) for lang in langs]
+    if all(r is shared for r in rules):
+        return shared.calibrate(raw, evidence), rules
+    rows = [
+        rule.calibrate(raw[i : i + 1], None if evidence is None else evidence[i : i + 1])
+        for i, rule in enumerate(rules)
+    ]
+    return np.vstack(rows), rules
 
 
 def routing_correct(decision: Sequence[str], labels: Sequence[str]) -> bool:
@@ -113,6 +166,9 @@ def tune_rule(
     calibrate_top: int | None = CALIBRATE_TOP,
     evidence: np.ndarray | None = None,
     accept: float | None = ACCEPT,
+    review_below: float = REVIEW_BELOW,
+    close_margin: float = CLOSE_MARGIN,
+    min_words: int = MIN_WORDS,
 ) -> DecisionRule:
     """Fit Platt calibration and choose the thresholds on held-out profiles (never the test split).
 
@@ -143,6 +199,9 @@ def tune_rule(
         intercept=float(platt.intercept_[0]),
         evidence=tuple(float(w) for w in platt.coef_[0, 1:]),
         max_labels=max_labels,
+        review_below=review_below,
+        close_margin=close_margin,
+        min_words=min_words,
     )
     probs = rule.calibrate(raw, evidence)
     order = np.argsort(-probs, axis=1, kind="stable")

@@ -2,55 +2,41 @@
 
 from __future__ import annotations
 
-import dataclasses
+import inspect
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 from sklearn.exceptions import NotFittedError
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
 
-from matcher import __version__
+from matcher._version import __version__
 from matcher.cache import EmbeddingCache
 from matcher.catalogue import Catalogue, load_catalogue
 from matcher.classifier import EmbeddingClassifier, out_of_fold_scores
-from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, NO_FIT, PROFILES_PATH
-from matcher.decision import DecisionRule, tune_rule
+from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, PROFILES_PATH
+from matcher.decision import (
+    ACCEPT,
+    CLOSE_MARGIN,
+    MIN_WORDS,
+    REVIEW_BELOW,
+    DecisionRule,
+    calibrate_by_language,
+    tune_rule,
+)
 from matcher.encoders import Encoder, load_encoder
-from matcher.explain import explain_clusters, generic_stems, passages_to_embed
-from matcher.profiles import by_split, distinct_profiles, load_profiles
-from matcher.similarity import per_cluster, relative
-from matcher.text import count_words, detect_lang, foreign_language, is_blank
-from matcher.threads import FEW_TEXTS, encode_side_by_side
-from matcher.types import LabelledProfile, Match, MatchResult
+from matcher.evidence import EvidenceIndex, member_sketches
+from matcher.explain import explain_clusters, passages_to_embed
+from matcher.features import nofit_evidence, pair_features
+from matcher.heads import MIN_LANGUAGE_ROWS, LanguageHeads
+from matcher.profiles import by_split, distinct_profiles, label_matrix, load_profiles, usable_profiles
+from matcher.results import rank
+from matcher.text import check_texts, detect_lang
+from matcher.threads import encode_all
+from matcher.types import LabelledProfile, MatchResult
 
 log = logging.getLogger(__name__)
-
-#: A language gets its own head from this many training profiles on.
-MIN_LANGUAGE_ROWS = 40
-#: Pair features per similarity source (see :meth:`Matcher._features`): four reductions, each as
-#: value, margin and z-score, then the no-fit pool's max and mean and two differences. The no-fit
-#: pool's max is at offset ``_NONE_MAX`` of its block; the classifier's no-fit score is last.
-_PER_SOURCE, _NONE_MAX = 16, 12
-#: A profile with fewer words than this goes to review whatever its scores ("test", "hello"). None
-#: of the 6,046 labelled profiles in data/ is that short, so no measured figure depends on it.
-MIN_WORDS = 3
-
-
-@dataclass(frozen=True, slots=True)
-class _Pool:
-    """Texts of one kind (catalogue prototypes or labelled examples) with their cluster index."""
-
-    texts: list[str]
-    owner: np.ndarray  # (n_items,) cluster index of each item
-    emb: list[np.ndarray]  # one (n_items, dim) matrix per encoder
 
 
 class Matcher:
@@ -84,6 +70,14 @@ class Matcher:
     nofit_evidence : bool, default True
         Let the calibration weigh how closely a profile resembles those that fit no cluster
         (see :class:`~matcher.decision.DecisionRule`).
+    accept : float, default 0.5
+        Route to the best cluster when its calibrated score reaches this; else no cluster fits.
+    review_below : float, default 0.8
+        A routed profile whose best score is under this goes to review.
+    close_margin : float, default 0.1
+        So does one where a cluster left out of the decision scores within this of the best.
+    min_words : int, default 3
+        So does a profile of fewer words, whatever its scores.
 
     Attributes
     ----------
@@ -91,10 +85,10 @@ class Matcher:
     classes_ : tuple of str
         The cluster ids, in catalogue order.
     encoders_ : list of Encoder
-    head_ : sklearn Pipeline
-        Maps pair features to the probability that a cluster is acceptable.
-    language_heads_ : dict of str to Pipeline
-        The same, fitted on one language's profiles.
+    index_ : EvidenceIndex
+        The catalogue, the examples and the no-fit profiles, embedded: what a profile is compared with.
+    heads_ : LanguageHeads
+        Map pair features to the probability that a cluster is acceptable (shared, and per language).
     rule_ : DecisionRule
         Calibration and thresholds (fitted on the calibration profiles).
     language_rules_ : dict of str to DecisionRule
@@ -122,6 +116,10 @@ class Matcher:
         per_language: bool = True,
         per_language_rules: bool = False,
         nofit_evidence: bool = True,
+        accept: float = ACCEPT,
+        review_below: float = REVIEW_BELOW,
+        close_margin: float = CLOSE_MARGIN,
+        min_words: int = MIN_WORDS,
     ) -> None:
         self.encoders = encoders
         self.tfidf = tfidf
@@ -133,6 +131,10 @@ class Matcher:
         self.per_language = per_language
         self.per_language_rules = per_language_rules
         self.nofit_evidence = nofit_evidence
+        self.accept = accept
+        self.review_below = review_below
+        self.close_margin = close_margin
+        self.min_words = min_words
 
     # -- construction ---------------------------------------------------------------------
 
@@ -155,21 +157,8 @@ class Matcher:
         )
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
-        return {
-            k: getattr(self, k)
-            for k in (
-                "encoders",
-                "tfidf",
-                "max_labels",
-                "cache_dir",
-                "C",
-                "classifier",
-                "classifier_alpha",
-                "per_language",
-                "per_language_rules",
-                "nofit_evidence",
-            )
-        }
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {name: getattr(self, name) for name in names}
 
     def set_params(self, **params: Any) -> Matcher:
         for key, value in params.items():
@@ -188,7 +177,7 @@ class Matcher:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        if hasattr(self, "head_"):
+        if hasattr(self, "heads_"):
             self.bind_encoders([load_encoder(name, cache_dir=self.cache_dir) for name in self.encoders])
 
     def bind_encoders(self, encoders: Sequence[Encoder]) -> Matcher:
@@ -217,19 +206,12 @@ class Matcher:
         """Embed the catalogue and examples, fit the head, then calibrate and tune on ``calibration``.
 
         ``feedback`` (the office's corrections) is learned from as ``examples`` are: it joins the
-        examples each profile is compared with, the classifier and the head's training. (Measured
-        on six independent sets, importing one half and routing the other, 12 runs: with no
-        curated examples, routing +2.9 points on average where adding feedback only to the
-        examples and the classifier gave -1.2; with the train split, +0.1 where that gave -0.1,
-        and +0.35, never lower, with the fixed accept threshold of :data:`~matcher.decision.ACCEPT`.)
-        The fit is deterministic and the feedback is taken as a set (sorted, a repeated text with
-        the same labels counted once), so the same corrections give the same routing whatever
-        their order, and withdrawing one restores the earlier routing exactly.
-        A calibration profile that is also an example or feedback is left out of its own
-        similarities (the classifier has still seen it).
-
-        A label the catalogue lacks is dropped from an example, and an example left with no label
-        is skipped (with a log line), so a deleted cluster never breaks fitting. Returns ``self``.
+        examples each profile is compared with, the classifier and the head's training (see
+        ``data/README.md`` for what that measured). The feedback is taken as a set, so the same
+        corrections in any order give the same routing, and withdrawing one restores the earlier
+        routing exactly. A calibration profile that is also an example is left out of its own
+        similarities. A label the catalogue lacks is dropped (see
+        :func:`~matcher.profiles.usable_profiles`). Returns ``self``.
         """
         if self.max_labels < 1:
             raise ValueError(f"max_labels must be >= 1, got {self.max_labels}")
@@ -237,22 +219,26 @@ class Matcher:
         self.classes_ = catalogue.ids
         self.encoders_ = [load_encoder(e, cache_dir=self.cache_dir) if isinstance(e, str) else e for e in self.encoders]
         self._cache = EmbeddingCache.shared(self.cache_dir)
-        self._index_catalogue(catalogue)
-
-        curated = self._usable(examples)
+        curated = usable_profiles(examples, self.classes_)
         # as a set: k-fold splits and pool order would otherwise depend on the corrections' order
-        self.feedback_ = distinct_profiles(self._usable(feedback))
-        sketches = [
-            LabelledProfile(id=f"{c.id}:member{j}", text=t, labels=(c.id,))
-            for c in catalogue
-            for lang in ("en", "pl")
-            for j, t in enumerate(c.typical_members.get(lang, ()))
-        ]
-        # Member sketches are examples too, so a cluster with no labelled profile still has some.
+        self.feedback_ = distinct_profiles(usable_profiles(feedback, self.classes_))
         labelled = [*curated, *self.feedback_]
-        self._set_examples(sketches, labelled, fit_tfidf=True)
-        learned = self._fit_classifier([*sketches, *labelled], out_of_fold=True)
-        self._fit_heads([*sketches, *labelled], learned)
+        self.index_ = EvidenceIndex.build(
+            catalogue,
+            labelled,
+            embed=self._embed_cached,
+            embed_first=lambda texts: self._cache.encode(self.encoders_[0], texts),
+            tfidf=self.tfidf,
+        )
+        # Member sketches are examples too, so a cluster with no labelled profile still has some.
+        train = [*member_sketches(catalogue), *labelled]
+        texts = [p.text for p in train]
+        embedded = self._embed_cached(texts)
+        y_all = label_matrix(train, self.classes_)
+        learned = self._fit_classifier(embedded, y_all)
+        X = self._features(texts, embedded, leave_out=True, learned=learned, pooled=True)
+        langs = [detect_lang(t) for t in texts] if self.per_language else None
+        self.heads_ = LanguageHeads.fit(X, y_all[:, : len(self.classes_)], langs, C=self.C)
         self._tune(calibration)
         self.examples_ = curated
         self.provenance_ = {
@@ -266,270 +252,107 @@ class Matcher:
         }
         return self
 
-    def _usable(self, profiles: Iterable[LabelledProfile]) -> list[LabelledProfile]:
-        """The profiles with only the labels the catalogue knows; one left with none is skipped."""
-        known = set(self.classes_) | {NO_FIT}
-        usable = []
-        for p in profiles:
-            labels = tuple(lab for lab in p.labels if lab in known)
-            if labels == p.labels:
-                usable.append(p)
-            elif labels:
-                log.info("example %s: labels not in the catalogue dropped (%s)", p.id, set(p.labels) - known)
-                usable.append(dataclasses.replace(p, labels=labels))
-            else:
-                log.info("example %s skipped: no label is in the catalogue", p.id)
-        return usable
-
-    def _index_catalogue(self, catalogue: Catalogue) -> None:
-        """Catalogue prototypes and terms, embedded (from the cache when seen before)."""
-        texts, owner, term_texts, term_owner = [], [], [], []
-        for i, cluster in enumerate(catalogue):
-            for t in cluster.prototypes():
-                texts.append(t)
-                owner.append(i)
-            for t in cluster.term_list():
-                term_texts.append(t)
-                term_owner.append(i)
-        self._protos = self._pool(texts, owner)
-        self.term_texts_ = term_texts
-        self.term_owner_ = np.asarray(term_owner, dtype=int)
-        self.term_emb_ = self._cache.encode(self.encoders_[0], term_texts)
-        self.generic_stems_ = generic_stems(catalogue)
-
-    def _set_examples(
-        self, sketches: list[LabelledProfile], labelled: list[LabelledProfile], *, fit_tfidf: bool = False
-    ) -> None:
-        """The example pools: per-cluster examples (sketches first) and profiles that fit no cluster."""
-        index = {cid: i for i, cid in enumerate(self.classes_)}
-        ex_texts, ex_owner, real = [], [], []
-        for p in [*sketches, *labelled]:
-            for lab in p.labels:
-                if lab in index:
-                    ex_texts.append(p.text)
-                    ex_owner.append(index[lab])
-                    real.append(not p.id.startswith(f"{lab}:member"))
-        self._examples = self._pool(ex_texts, ex_owner)
-        self.example_is_real_ = np.array(real, dtype=bool)
-        self.n_examples_ = np.bincount(np.asarray(ex_owner, dtype=int), minlength=len(self.classes_))
-        # How much a profile resembles those that fit no cluster is evidence against every cluster.
-        none_texts = [p.text for p in labelled if p.labels == (NO_FIT,)]
-        self._nofit = self._pool(none_texts, [0] * len(none_texts))
-        if not self.tfidf:
-            return
-        if fit_tfidf:  # fitted and applied in one pass over the texts: the n-grams are the start-up's costliest step
-            self.tfidf_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=True)
-            pools = self.tfidf_.fit_transform(self._protos.texts + ex_texts + none_texts).tocsr()
-            a, b = len(self._protos.texts), len(self._protos.texts) + len(ex_texts)
-            self._protos_tfidf, self._examples_tfidf, self._nofit_tfidf = pools[:a], pools[a:b], pools[b:]
-        else:
-            self._examples_tfidf = self.tfidf_.transform(ex_texts)
-            empty = sparse.csr_matrix((0, len(self.tfidf_.vocabulary_)))
-            self._nofit_tfidf = self.tfidf_.transform(none_texts) if none_texts else empty
-        # The three pools side by side, transposed once here rather than on every query.
-        self._pools_tfidf_t = sparse.vstack([self._protos_tfidf, self._examples_tfidf, self._nofit_tfidf]).T.tocsr()
-
-    def _label_matrix(self, profiles: Sequence[LabelledProfile]) -> np.ndarray:
-        return np.array([[lab in p.labels for lab in (*self.classes_, NO_FIT)] for p in profiles], dtype=int)
-
-    def _fit_classifier(self, profiles: list[LabelledProfile], *, out_of_fold: bool) -> np.ndarray | None:
-        """Fit the ridge classifier; with ``out_of_fold``, also return scores for the head's training."""
+    def _fit_classifier(self, embedded: list[np.ndarray], Y: np.ndarray) -> np.ndarray | None:
+        """Fit the ridge classifier; return out-of-fold scores for the head's training."""
         if not self.classifier:
             return None
-        joined = np.concatenate(self._embed_cached([p.text for p in profiles]), axis=1)
-        Y = self._label_matrix(profiles)
+        joined = np.concatenate(embedded, axis=1)
         self.classifier_ = EmbeddingClassifier(self.classifier_alpha).fit(joined, Y)
-        return out_of_fold_scores(joined, Y, alpha=self.classifier_alpha) if out_of_fold else None
-
-    def _fit_heads(self, train: list[LabelledProfile], learned: np.ndarray | None) -> None:
-        texts = [p.text for p in train]
-        X = self._features(
-            texts, leave_out=True, embedded=self._embed_cached(texts), learned=learned, grams=self._pooled_grams(texts)
-        )
-        y = self._label_matrix(train)[:, : len(self.classes_)]
-        self.head_ = self._fit_head(X, y)
-        self.language_heads_ = {}
-        if self.per_language:
-            langs = np.array([detect_lang(t) for t in texts])
-            for lang in np.unique(langs):
-                rows = langs == lang
-                if rows.sum() >= MIN_LANGUAGE_ROWS and 0 < y[rows].sum() < y[rows].size:
-                    self.language_heads_[str(lang)] = self._fit_head(X[rows], y[rows])
-
-    def _pooled_grams(self, texts: list[str]) -> sparse.csr_matrix | None:
-        """The n-gram vectors of texts that are in the example or no-fit pools (``None`` if one is not)."""
-        if not self.tfidf:
-            return None
-        where = {t: i for i, t in enumerate(self._examples.texts + self._nofit.texts)}
-        if any(t not in where for t in texts):
-            return None
-        pooled = sparse.vstack([self._examples_tfidf, self._nofit_tfidf]).tocsr()
-        return pooled[[where[t] for t in texts]]
+        return out_of_fold_scores(joined, Y, alpha=self.classifier_alpha)
 
     def _tune(self, calibration: Sequence[LabelledProfile]) -> None:
+        thresholds = {
+            "review_below": self.review_below,
+            "close_margin": self.close_margin,
+            "min_words": self.min_words,
+            "max_labels": self.max_labels,
+        }
         self.language_rules_: dict[str, DecisionRule] = {}
-        cal = self._usable(calibration)
+        cal = usable_profiles(calibration, self.classes_)
         if not cal:
-            self.rule_ = DecisionRule(max_labels=self.max_labels)
+            self.rule_ = DecisionRule(accept=self.accept, second=self.accept, **thresholds)
             return
         texts = [p.text for p in cal]
-        langs = np.array([detect_lang(t) for t in texts])
+        langs = [detect_lang(t) for t in texts]
         raw, evidence = self._raw_scores(texts, self._embed_cached(texts), langs, leave_out=True)
         labels = [p.labels for p in cal]
-        self.rule_ = tune_rule(raw, labels, self.classes_, max_labels=self.max_labels, evidence=evidence)
+
+        def tuned(rows: np.ndarray) -> DecisionRule:
+            ev = None if evidence is None else evidence[rows]
+            rule = tune_rule(
+                raw[rows], [labels[i] for i in rows], self.classes_, evidence=ev, accept=self.accept, **thresholds
+            )
+            return rule
+
+        self.rule_ = tuned(np.arange(len(cal)))
         if self.per_language_rules:
-            for lang in np.unique(langs):
-                rows = np.flatnonzero(langs == lang)
+            codes = np.asarray(langs)
+            for lang in np.unique(codes):
+                rows = np.flatnonzero(codes == lang)
                 if rows.size >= MIN_LANGUAGE_ROWS:
-                    rule = tune_rule(
-                        raw[rows],
-                        [labels[i] for i in rows],
-                        self.classes_,
-                        max_labels=self.max_labels,
-                        evidence=None if evidence is None else evidence[rows],
-                    )
-                    self.language_rules_[str(lang)] = rule
-
-    def _rules(self, langs: Sequence[str]) -> list[DecisionRule]:
-        """The decision rule for each text's language: its language's, else the shared one."""
-        if not self.language_rules_:
-            return [self.rule_] * len(langs)
-        return [self.language_rules_.get(lang, self.rule_) for lang in langs]
-
-    def _calibrate(
-        self, langs: Sequence[str], raw: np.ndarray, evidence: np.ndarray | None
-    ) -> tuple[np.ndarray, list[DecisionRule]]:
-        rules = self._rules(langs)
-        if all(r is self.rule_ for r in rules):
-            return self.rule_.calibrate(raw, evidence), rules
-        rows = [
-            rule.calibrate(raw[i : i + 1], None if evidence is None else evidence[i : i + 1])
-            for i, rule in enumerate(rules)
-        ]
-        return np.vstack(rows), rules
-
-    def _fit_head(self, X: np.ndarray, y: np.ndarray) -> Pipeline:
-        head = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=2000))
-        return head.fit(X.reshape(-1, X.shape[2]), y.reshape(-1))
-
-    def _pool(self, texts: list[str], owner: list[int]) -> _Pool:
-        return _Pool(texts, np.asarray(owner, dtype=int), self._embed_cached(texts))
+                    self.language_rules_[str(lang)] = tuned(rows)
 
     # -- scoring --------------------------------------------------------------------------
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "head_"):
+        if not hasattr(self, "heads_"):
             raise NotFittedError("this Matcher is not fitted yet; call fit() or use Matcher.from_defaults()")
 
     def _embed_cached(self, texts: list[str]) -> list[np.ndarray]:
         return [self._cache.encode(e, texts) for e in self.encoders_]
 
     def _embed(self, texts: list[str], extra: Sequence[str] = ()) -> tuple[list[np.ndarray], np.ndarray]:
-        """``texts`` by every encoder, plus ``extra`` (passages to explain) by the first, in its same call.
-
-        A few texts run the models side by side, one thread each; a batch runs them one after the
-        other, each on every core (see :data:`matcher.threads.FEW_TEXTS`).
-        """
-        jobs = [(self.encoders_[0], [*texts, *extra]), *((e, texts) for e in self.encoders_[1:])]
-        if len(jobs) > 1 and len(texts) <= FEW_TEXTS:
-            out = encode_side_by_side(jobs)
-        else:
-            out = [encoder.encode(batch) for encoder, batch in jobs]
-        n = len(texts)
-        return [out[0][:n], *out[1:]], out[0][n:]
+        return encode_all(self.encoders_, texts, extra)
 
     def _features(
         self,
         texts: list[str],
+        embedded: list[np.ndarray],
         *,
         leave_out: bool = False,
-        embedded: list[np.ndarray] | None = None,
         learned: np.ndarray | None = None,
-        grams: sparse.csr_matrix | None = None,
+        pooled: bool = False,
     ) -> np.ndarray:
-        """Pair features, shape (n_texts, n_clusters, n_features).
+        """Pair features of the texts, shape (n_texts, n_clusters, n_features) (see :mod:`matcher.features`).
 
-        ``learned`` overrides the classifier's probabilities (out-of-fold ones while fitting);
-        ``grams``, the texts' n-gram vectors when they are known already.
+        ``learned`` overrides the classifier's scores (out-of-fold ones while fitting); ``pooled``
+        reads the n-grams of the matcher's own training texts from the index.
         """
-        k = len(self.classes_)
-        q_emb = embedded if embedded is not None else self._embed(texts)[0]
-        sims: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [
-            (q @ p.T, q @ e.T, q @ z.T)
-            for q, p, e, z in zip(q_emb, self._protos.emb, self._examples.emb, self._nofit.emb, strict=True)
-        ]
-        if self.tfidf:
-            grams = grams if grams is not None else self.tfidf_.transform(texts)
-            pools = (grams @ self._pools_tfidf_t).toarray()
-            a, b = len(self._protos.texts), len(self._protos.texts) + len(self._examples.texts)
-            sims.append((pools[:, :a], pools[:, a:b], pools[:, b:]))
-        if leave_out:  # a text never counts as evidence for itself
-            proto_same = np.array([[t == p for p in self._protos.texts] for t in texts], dtype=bool)
-            ex_same = np.array([[t == p for p in self._examples.texts] for t in texts], dtype=bool)
-            none_same = np.array([[t == p for p in self._nofit.texts] for t in texts], dtype=bool)
-        blocks = []
-        for s_cat, s_ex, s_none in sims:
-            s_cat = s_cat.astype(np.float32)
-            s_ex = s_ex.astype(np.float32)
-            s_none = s_none.astype(np.float32).reshape(len(texts), -1)
-            if leave_out:
-                s_cat = np.where(proto_same, -np.inf, s_cat)
-                s_ex = np.where(ex_same, -np.inf, s_ex)
-                s_none = np.where(none_same.reshape(len(texts), -1), -np.inf, s_none)
-            none_max, none_mean = per_cluster(s_none, np.zeros(s_none.shape[1], dtype=int), 1)
-            none_max = np.nan_to_num(np.repeat(none_max, k, axis=1))
-            none_mean = np.nan_to_num(np.repeat(none_mean, k, axis=1))
-            cat_max, cat_mean = per_cluster(s_cat, self._protos.owner, k)
-            ex_max, ex_mean = per_cluster(s_ex, self._examples.owner, k)
-            ex_max = np.where(np.isnan(ex_max), cat_max, ex_max)
-            ex_mean = np.where(np.isnan(ex_mean), cat_mean, ex_mean)
-            cat_max, cat_mean = np.nan_to_num(cat_max), np.nan_to_num(cat_mean)
-            for v in (cat_max, cat_mean, ex_max, ex_mean):
-                margin, z = relative(v)
-                blocks.extend([v, margin, z])
-            blocks.extend([none_max, none_mean, ex_max - none_max, ex_mean - none_mean])
-        if self.classifier:
-            if learned is None:
-                learned = self.classifier_.predict_scores(np.concatenate(q_emb, axis=1))
-            p_cluster, p_none = learned[:, :k], np.repeat(learned[:, k:], k, axis=1)
-            margin, z = relative(p_cluster)
-            blocks.extend([p_cluster, margin, z, p_none])
-        return np.stack(blocks, axis=2)  # (n, k, f)
+        if self.classifier and learned is None:
+            learned = self.classifier_.predict_scores(np.concatenate(embedded, axis=1))
+        index = self.index_
+        sims = index.similarities(embedded, index.ngram_vectors(texts, pooled=pooled))
+        return pair_features(
+            sims,
+            index.prototypes.owner,
+            index.examples.owner,
+            len(self.classes_),
+            masks=index.same_text(texts) if leave_out else None,
+            learned=learned if self.classifier else None,
+        )
 
     def _raw_scores(
-        self,
-        texts: list[str],
-        embedded: list[np.ndarray] | None = None,
-        langs: Sequence[str] | None = None,
-        *,
-        leave_out: bool = False,
+        self, texts: list[str], embedded: list[np.ndarray], langs: Sequence[str], *, leave_out: bool = False
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        """The head's scores, each text by its language's head (``langs``: detected when not given),
-        and the texts' no-fit evidence for the calibration (``None`` when it is not used)."""
-        X = self._features(texts, embedded=embedded, leave_out=leave_out)
-        n, k, f = X.shape
-        evidence = self._nofit_evidence(X) if self.nofit_evidence else None
-        out = np.empty((n, k))
-        langs = np.array(langs if langs is not None else [detect_lang(t) for t in texts])
-        for lang in np.unique(langs):
-            rows = langs == lang
-            head = self.language_heads_.get(str(lang), self.head_)
-            out[rows] = _head_proba(head, X[rows].reshape(-1, f)).reshape(-1, k)
-        return out, evidence
+        """The head's scores (n, k), each text by its language's head, and the texts' no-fit
+        evidence for the calibration (``None`` when it is not used)."""
+        X = self._features(texts, embedded, leave_out=leave_out)
+        evidence = nofit_evidence(X, self.index_.n_sources, learned=self.classifier) if self.nofit_evidence else None
+        return self.heads_.predict(X, langs), evidence
 
-    def _nofit_evidence(self, X: np.ndarray) -> np.ndarray:
-        """Per text: the similarity to the nearest no-fit profile by each source, and the
-        classifier's no-fit score (the same for every cluster, so read from the first)."""
-        n_sources = len(self.encoders_) + int(self.tfidf)
-        cols = [s * _PER_SOURCE + _NONE_MAX for s in range(n_sources)] + ([X.shape[2] - 1] if self.classifier else [])
-        return X[:, 0, cols].astype(np.float64)
+    def _calibrated(
+        self, texts: list[str], embedded: list[np.ndarray], langs: Sequence[str]
+    ) -> tuple[np.ndarray, list[DecisionRule]]:
+        """Calibrated scores (n, k) and each text's decision rule."""
+        raw, evidence = self._raw_scores(texts, embedded, langs)
+        return calibrate_by_language(self.rule_, self.language_rules_, langs, raw, evidence)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probability that each cluster is acceptable, shape (n_texts, n_clusters)."""
         self._check_fitted()
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         langs = [detect_lang(t) for t in texts]
-        return self._calibrate(langs, *self._raw_scores(texts, langs=langs))[0]
+        return self._calibrated(texts, self._embed(texts)[0], langs)[0]
 
     # -- the public verbs -----------------------------------------------------------------
 
@@ -548,7 +371,7 @@ class Matcher:
     ) -> list[MatchResult]:
         """:meth:`match` for many profiles at once, embedded in batches of ``batch_size``."""
         self._check_fitted()
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         if top_k is not None and top_k < 1:
             raise ValueError(f"top_k must be >= 1, got {top_k}")
         out: list[MatchResult] = []
@@ -558,75 +381,15 @@ class Matcher:
             embedded, parts = self._embed(chunk, [p for ps in passages for p in ps])
             ends = np.cumsum([len(ps) for ps in passages])
             langs = [detect_lang(t) for t in chunk]  # once per text: the head, the rule and the result use it
-            probs, rules = self._calibrate(langs, *self._raw_scores(chunk, embedded, langs))
+            probs, rules = self._calibrated(chunk, embedded, langs)
             for i, text in enumerate(chunk):
                 whole, own = embedded[0][i], parts[ends[i] - len(passages[i]) : ends[i]]
-                out.append(
-                    self._result(
-                        text, langs[i], probs[i], rules[i], top_k=top_k, explain=explain, whole=whole, parts=own
+                ranked = rank(probs[i], rules[i], self.classes_, text)
+                explanations = {}
+                if explain:
+                    wanted = ranked.explain(top_k)
+                    explanations = explain_clusters(
+                        self.index_, self.encoders_[0], text, wanted, whole=whole, parts=own
                     )
-                )
+                out.append(ranked.result(text, langs[i], self.catalogue_, explanations, self.provenance_))
         return out
-
-    def _result(
-        self,
-        text: str,
-        lang: str,
-        probs: np.ndarray,
-        rule: DecisionRule,
-        *,
-        top_k: int | None,
-        explain: bool,
-        whole: np.ndarray | None = None,
-        parts: np.ndarray | None = None,
-    ) -> MatchResult:
-        order = np.argsort(-probs, kind="stable")
-        decision, review, reason = rule.decide(probs[order], [self.classes_[i] for i in order])
-        words = count_words(text)
-        if foreign := foreign_language(text):  # ranked all the same, but by a guess: the reason to give
-            review, reason = True, f"written in neither English nor Polish (it reads as {foreign})"
-        elif words < MIN_WORDS and not review:  # "test", "hello": the scores rest on too little to trust
-            review, reason = True, f"too short to judge ({words} {'word' if words == 1 else 'words'})"
-        n_explained = top_k if top_k is not None else max(len(decision), 1)
-        explanations = {}
-        if explain:
-            wanted = [self.classes_[i] for i in order[:n_explained]]
-            explanations = explain_clusters(self, text, wanted, whole=whole, parts=parts)
-        ranking = tuple(
-            Match(
-                cluster=self.classes_[i],
-                label=self.catalogue_.get(self.classes_[i]).label(lang),
-                score=round(float(probs[i]), 4),
-                explanation=explanations.get(self.classes_[i]),
-            )
-            for i in order
-        )
-        return MatchResult(
-            text=text,
-            lang=lang,
-            ranking=ranking,
-            decision=tuple(decision),
-            needs_review=review,
-            review_reason=reason,
-            provenance=self.provenance_,
-        )
-
-
-def _head_proba(head: Pipeline, X: np.ndarray) -> np.ndarray:
-    """``head.predict_proba(X)[:, 1]`` in plain numpy: the same numbers without scikit-learn's
-    per-call input checks, which cost more than the arithmetic for one profile."""
-    scaler, logistic = head[0], head[-1]
-    z = ((X - scaler.mean_) / scaler.scale_) @ logistic.coef_[0] + logistic.intercept_[0]
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def _check_texts(texts: Sequence[str]) -> list[str]:
-    if isinstance(texts, str):
-        raise TypeError("texts must be a sequence of strings, not one string; use match() for one")
-    out = list(texts)
-    for i, t in enumerate(out):
-        if not isinstance(t, str):
-            raise TypeError(f"texts[{i}] must be a string, not {type(t).__name__}")
-        if is_blank(t):
-            raise ValueError(f"texts[{i}] is empty: a profile needs some text")
-    return out

@@ -4,38 +4,20 @@ with the catalogue terms and the labelled examples they resemble."""
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from matcher.encoders import Encoder
+from matcher.evidence import EvidenceIndex
 from matcher.similarity import per_cluster
+from matcher.terms import stems
 from matcher.text import Passage, split_passages
 from matcher.types import Evidence, Explanation
-
-if TYPE_CHECKING:
-    from matcher.catalogue import Catalogue
-    from matcher.estimator import Matcher
 
 MAX_EVIDENCE = 3
 MAX_TERMS = 4
 TERM_MIN_SIM = 0.35
-_WORD = re.compile(r"\w{4,}", re.UNICODE)
-
-
-def _stems(text: str) -> set[str]:
-    return {w[:6] for w in _WORD.findall(text.lower())}
-
-
-def generic_stems(catalogue: Catalogue) -> set[str]:
-    """Word stems that occur in the terms of more than one cluster ('industry', 'systems'...)."""
-    seen: dict[str, set[str]] = {}
-    for cluster in catalogue:
-        for term in cluster.term_list():
-            for stem in _stems(term):
-                seen.setdefault(stem, set()).add(cluster.id)
-    return {stem for stem, owners in seen.items() if len(owners) > 1}
 
 
 def _is_one_passage(passages: list[Passage], text: str) -> bool:
@@ -49,14 +31,15 @@ def passages_to_embed(text: str) -> list[Passage]:
 
 
 def explain_clusters(
-    matcher: Matcher,
+    index: EvidenceIndex,
+    encoder: Encoder,
     text: str,
     cluster_ids: Sequence[str],
     *,
     whole: np.ndarray | None = None,
     parts: np.ndarray | None = None,
 ) -> dict[str, Explanation]:
-    """Explanations for ``cluster_ids``.
+    """Explanations for ``cluster_ids``, from the evidence ``index`` and its first ``encoder``.
 
     ``whole`` is the text's embedding by the first encoder and ``parts`` that of
     :func:`passages_to_embed` when the caller has them (the matcher embeds them with the text,
@@ -65,7 +48,6 @@ def explain_clusters(
     passages = split_passages(text)
     if not passages:
         return {cid: Explanation((), ()) for cid in cluster_ids}
-    encoder = matcher.encoders_[0]
     single = _is_one_passage(passages, text)
     if whole is None:
         emb = encoder.encode([text] if single else [text] + [p.text for p in passages])
@@ -76,47 +58,47 @@ def explain_clusters(
     elif parts is None or len(parts) != len(passages):
         parts = encoder.encode([p.text for p in passages])
     whole = np.asarray(whole).reshape(1, -1)
-    k = len(matcher.classes_)
-    protos, examples = matcher._protos, matcher._examples
+    k = len(index.classes)
+    protos, examples = index.prototypes, index.examples
     cat_max, _ = per_cluster(parts @ protos.emb[0].T, protos.owner, k)
     ex_max, _ = per_cluster(parts @ examples.emb[0].T, examples.owner, k)
     sims = np.fmax(np.nan_to_num(cat_max, nan=-1.0), np.nan_to_num(ex_max, nan=-1.0))  # (n_pass, k)
     contrast = sims - sims.mean(axis=1, keepdims=True)
-    term_sims = parts @ matcher.term_emb_.T  # (n_pass, n_terms)
+    term_sims = parts @ index.term_emb.T  # (n_pass, n_terms)
     out: dict[str, Explanation] = {}
     for cid in cluster_ids:
-        c = matcher.classes_.index(cid)
+        c = index.classes.index(cid)
         rel = np.clip(contrast[:, c], 0, None)
         if rel.sum() <= 1e-6:  # nothing in the profile points here more than elsewhere
             out[cid] = Explanation((), ())
             continue
         weights = rel / rel.sum()
-        terms_of_c = np.flatnonzero(matcher.term_owner_ == c)
+        terms_of_c = np.flatnonzero(index.term_owner == c)
         chosen = [i for i in np.argsort(-weights) if weights[i] >= 0.08][:MAX_EVIDENCE]
         evidence = []
         all_terms: list[str] = []
         for i in chosen:
             p = passages[i]
-            stems = _stems(p.text) - matcher.generic_stems_
-            lexical = [t for t in terms_of_c if _stems(matcher.term_texts_[t]) & stems]
+            own = stems(p.text) - index.generic_stems
+            lexical = [t for t in terms_of_c if stems(index.terms[t]) & own]
             ranked = terms_of_c[np.argsort(-term_sims[i, terms_of_c])]
             semantic = [t for t in ranked[:MAX_TERMS] if term_sims[i, t] >= TERM_MIN_SIM]
-            terms = list(dict.fromkeys(matcher.term_texts_[t] for t in [*lexical, *semantic]))[:MAX_TERMS]
+            terms = list(dict.fromkeys(index.terms[t] for t in [*lexical, *semantic]))[:MAX_TERMS]
             all_terms.extend(terms)
             weight = math.floor(float(weights[i]) * 1000) / 1000  # rounded down: the weights never sum over 1
             evidence.append(Evidence(p.text, p.start, p.end, weight, tuple(terms)))
         out[cid] = Explanation(
             evidence=tuple(evidence),
             matched_terms=tuple(dict.fromkeys(all_terms)),
-            similar_examples=_nearest_examples(matcher, whole[0], c),
+            similar_examples=_nearest_examples(index, whole[0], c),
         )
     return out
 
 
-def _nearest_examples(matcher: Matcher, query: np.ndarray, cluster: int, n: int = 2) -> tuple[str, ...]:
+def _nearest_examples(index: EvidenceIndex, query: np.ndarray, cluster: int, n: int = 2) -> tuple[str, ...]:
     """The labelled profiles (not the catalogue's member sketches) of ``cluster`` nearest the query."""
-    ex = matcher._examples
-    idx = np.flatnonzero((ex.owner == cluster) & matcher.example_is_real_)
+    ex = index.examples
+    idx = np.flatnonzero((ex.owner == cluster) & index.example_is_real)
     if idx.size == 0:
         return ()
     sims = ex.emb[0][idx] @ query

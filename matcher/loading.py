@@ -16,17 +16,19 @@ import os
 import pickle
 import tempfile
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from matcher import __version__
+from matcher._version import __version__
 from matcher.cache import EmbeddingCache, prune_least_recent
 from matcher.catalogue import Catalogue, load_catalogue
+from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, PROFILES_PATH
 from matcher.encoders import Encoder, load_encoder, warm_up
 from matcher.estimator import Matcher
 from matcher.profiles import distinct_profiles
-from matcher.settings import Settings
 from matcher.text import load_language_model
 from matcher.types import LabelledProfile
 
@@ -40,37 +42,59 @@ log = logging.getLogger(__name__)
 FITTED_KEEP = 6
 
 
-def load_encoders(settings: Settings) -> list[Encoder]:
-    """The configured models (not loaded yet: each loads on first use or by :func:`warm_up`)."""
-    return [load_encoder(name, backend=settings.backend, cache_dir=settings.cache_dir) for name in settings.encoders]
+def load_encoders(
+    names: Sequence[str] = DEFAULT_ENCODERS, *, backend: str = "onnx", cache_dir: str | Path = CACHE_DIR
+) -> list[Encoder]:
+    """The named models (not loaded yet: each loads on first use or by :func:`warm_up`)."""
+    return [load_encoder(name, backend=backend, cache_dir=cache_dir) for name in names]
 
 
-def effective_catalogue(settings: Settings, store: Store | None) -> Catalogue:
-    catalogue = load_catalogue(settings.catalogue_path)
+def effective_catalogue(store: Store | None, catalogue_path: str | Path = CATALOGUE_PATH) -> Catalogue:
+    """The bundled catalogue with the store's edits applied."""
+    catalogue = load_catalogue(catalogue_path)
     return store.apply_edits(catalogue) if store is not None else catalogue
 
 
-def build_matcher(settings: Settings, store: Store | None, *, encoders: list[Encoder] | None = None) -> Matcher:
-    """The bundled train split plus the store's feedback as examples, dev for calibration.
+def build_matcher(
+    store: Store | None,
+    *,
+    encoders: Sequence[str | Encoder] = DEFAULT_ENCODERS,
+    backend: str = "onnx",
+    cache_dir: str | Path = CACHE_DIR,
+    catalogue_path: str | Path = CATALOGUE_PATH,
+    profiles_path: str | Path = PROFILES_PATH,
+) -> Matcher:
+    """The labelled profiles' train split plus the store's feedback as examples, dev for calibration.
 
-    Pass already-loaded ``encoders`` to refit without loading the models again.
+    ``encoders`` are model names, or models already loaded (a refit then loads nothing again).
     """
-    if encoders:
-        return _build(settings, store, list(encoders))
+    sources = _Sources(Path(cache_dir), Path(catalogue_path), Path(profiles_path))
+    if all(not isinstance(e, str) for e in encoders):
+        return _build(sources, store, [e for e in encoders if not isinstance(e, str)])
     # First load: the models load in a background thread while the matcher is fitted (or read from
     # its cache), so start-up pays for the slower of the two, not for both.
-    models = load_encoders(settings)
+    if all(isinstance(e, str) for e in encoders):
+        models = load_encoders([str(e) for e in encoders], backend=backend, cache_dir=cache_dir)
+    else:
+        models = [load_encoder(e, backend=backend, cache_dir=cache_dir) if isinstance(e, str) else e for e in encoders]
     failures: list[Exception] = []
     loading = threading.Thread(target=_warm_up_into, args=(models, failures), name="models-load", daemon=True)
     loading.start()
     try:
-        matcher = _build(settings, store, models)
+        matcher = _build(sources, store, models)
         load_language_model()  # beside the models too, rather than in the first match
     finally:
         loading.join()
     if failures:  # a fitted matcher read from the cache never encodes: the warm-up is the first to know
         raise failures[0]
     return matcher
+
+
+@dataclass(frozen=True, slots=True)
+class _Sources:
+    cache_dir: Path
+    catalogue_path: Path
+    profiles_path: Path
 
 
 def _warm_up_into(models: list[Encoder], failures: list[Exception]) -> None:
@@ -81,30 +105,30 @@ def _warm_up_into(models: list[Encoder], failures: list[Exception]) -> None:
         failures.append(exc)
 
 
-def _build(settings: Settings, store: Store | None, encs: list[Encoder]) -> Matcher:
+def _build(sources: _Sources, store: Store | None, encs: list[Encoder]) -> Matcher:
     feedback = store.feedback_profiles() if store is not None else []
-    catalogue = effective_catalogue(settings, store)
-    path = _fitted_path(settings, catalogue, feedback, encs)
+    catalogue = effective_catalogue(store, sources.catalogue_path)
+    path = _fitted_path(sources, catalogue, feedback, encs)
     cached = _load_fitted(path, encs)
     if cached is not None:
         return cached
     matcher = Matcher.from_defaults(
         catalogue=catalogue,
-        profiles=settings.profiles_path,
+        profiles=sources.profiles_path,
         feedback=feedback,
         encoders=encs,
-        cache_dir=settings.cache_dir,
+        cache_dir=sources.cache_dir,
     )
     _save_fitted(path, matcher)
-    EmbeddingCache.shared(settings.cache_dir).prune()  # the fit may have written new pool matrices
+    EmbeddingCache.shared(sources.cache_dir).prune()  # the fit may have written new pool matrices
     return matcher
 
 
 def _fitted_path(
-    settings: Settings, catalogue: Catalogue, feedback: list[LabelledProfile], encoders: list[Encoder]
+    sources: _Sources, catalogue: Catalogue, feedback: list[LabelledProfile], encoders: list[Encoder]
 ) -> Path:
     h = hashlib.sha256()
-    profiles = Path(settings.profiles_path)
+    profiles = sources.profiles_path
     parts = {
         "version": __version__,
         "code": _code_fingerprint(),  # a pickled matcher is only read back by the code that wrote it
@@ -114,7 +138,7 @@ def _fitted_path(
         "feedback": [[p.text, list(p.labels)] for p in distinct_profiles(feedback)],  # as the fit takes it
     }
     h.update(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode())
-    return Path(settings.cache_dir) / "fitted" / f"matcher-{h.hexdigest()[:32]}.pkl"
+    return sources.cache_dir / "fitted" / f"matcher-{h.hexdigest()[:32]}.pkl"
 
 
 @lru_cache(maxsize=1)

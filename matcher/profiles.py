@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+import numpy as np
 
 from matcher.config import NO_FIT, PROFILES_PATH
 from matcher.text import is_blank, is_valid_unicode
 from matcher.types import LabelledProfile
+
+log = logging.getLogger(__name__)
 
 SPLITS = ("train", "dev", "test")
 
@@ -101,3 +107,27 @@ def distinct_profiles(profiles: Iterable[LabelledProfile]) -> list[LabelledProfi
     for p in sorted(profiles, key=lambda p: (p.text, p.labels, p.id)):
         unique.setdefault((p.text, p.labels), p)
     return list(unique.values())
+
+
+def usable_profiles(profiles: Iterable[LabelledProfile], classes: Sequence[str]) -> list[LabelledProfile]:
+    """The profiles with only the labels of ``classes`` (and "none"); one left with no label is skipped.
+
+    So a deleted cluster never breaks fitting; each change is logged.
+    """
+    known = set(classes) | {NO_FIT}
+    usable = []
+    for p in profiles:
+        labels = tuple(lab for lab in p.labels if lab in known)
+        if labels == p.labels:
+            usable.append(p)
+        elif labels:
+            log.info("example %s: labels not in the catalogue dropped (%s)", p.id, set(p.labels) - known)
+            usable.append(dataclasses.replace(p, labels=labels))
+        else:
+            log.info("example %s skipped: no label is in the catalogue", p.id)
+    return usable
+
+
+def label_matrix(profiles: Sequence[LabelledProfile], classes: Sequence[str]) -> np.ndarray:
+    """(n_profiles, n_classes + 1): 1 where a profile has the cluster; the last column is "none"."""
+    return np.array([[lab in p.labels for lab in (*classes, NO_FIT)] for p in profiles], dtype=int)

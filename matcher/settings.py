@@ -1,21 +1,24 @@
-"""The one place settings are read: environment variables ``MATCHER_*`` or a ``.env`` file.
+"""The library's settings, read at the edges: environment variables ``MATCHER_*`` or a ``.env`` file.
 
-The CLI's options override them; the service injects :func:`get_settings` so tests can swap it.
+The library itself takes plain arguments; the CLI (and the service, whose HTTP settings extend
+these in ``service/settings.py``) read them here and pass them on. CLI options override them.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, PROFILES_PATH, VAR_DIR
 
 
 class Settings(BaseSettings):
+    """Where the store and the caches are, and which models and data the matcher is built from."""
+
     model_config = SettingsConfigDict(env_prefix="MATCHER_", env_file=".env", env_ignore_empty=True, extra="ignore")
 
     database_url: str = Field(
@@ -23,12 +26,6 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the store (inquiries, feedback, catalogue edits).",
     )
     cache_dir: Path = Field(default=CACHE_DIR, description="Where cluster and example embeddings are cached.")
-    api_key: SecretStr | None = Field(
-        default=None, description="Admin key for catalogue edits and the office view; unset refuses them."
-    )
-    host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=1, le=65535)
-    workers: int = Field(default=1, ge=1, le=64)
     encoders: Annotated[tuple[str, ...], NoDecode] = Field(
         default=DEFAULT_ENCODERS,
         description="Comma-separated encoders: 'use-multilingual-v3', and any sentence-transformers name or path.",
@@ -43,9 +40,6 @@ class Settings(BaseSettings):
     )
     catalogue_path: Path = CATALOGUE_PATH
     profiles_path: Path = PROFILES_PATH
-    max_text_chars: int = Field(default=20_000, ge=1)
-    max_batch: int = Field(default=500, ge=1)
-    max_body_bytes: int = Field(default=5_000_000, ge=1024)
 
     @field_validator("encoders", mode="before")
     @classmethod
@@ -55,6 +49,16 @@ class Settings(BaseSettings):
         if not value:
             raise ValueError("at least one encoder is needed")
         return value
+
+    def matcher_args(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`matcher.loading.build_matcher` these settings give."""
+        return {
+            "encoders": self.encoders,
+            "backend": self.backend,
+            "cache_dir": self.cache_dir,
+            "catalogue_path": self.catalogue_path,
+            "profiles_path": self.profiles_path,
+        }
 
 
 @lru_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -150,4 +151,17 @@ def _chunk(text: str, start: int, end: int, max_words: int) -> list[Passage]:
     if rest:
         s = text.find(rest, buf_start)
         out.append(Passage(rest, s, s + len(rest)))
+    return out
+
+
+def check_texts(texts: Sequence[str]) -> list[str]:
+    """``texts`` as a list, or a clear error: one string instead of a sequence, a non-string, a blank text."""
+    if isinstance(texts, str):
+        raise TypeError("texts must be a sequence of strings, not one string; use match() for one")
+    out = list(texts)
+    for i, t in enumerate(out):
+        if not isinstance(t, str):
+            raise TypeError(f"texts[{i}] must be a string, not {type(t).__name__}")
+        if is_blank(t):
+            raise ValueError(f"texts[{i}] is empty: a profile needs some text")
     return out

@@ -13,12 +13,15 @@ import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from matcher.encoders import Encoder
+
+class _Encodes(Protocol):
+    """An encoder, as far as this module needs one (:class:`matcher.encoders.Encoder`)."""
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
 
 
 def available_cores() -> int:
@@ -72,7 +75,7 @@ def single_blas_thread() -> None:
 _SIDE_BY_SIDE: ThreadPoolExecutor | None = None
 
 
-def encode_side_by_side(jobs: Sequence[tuple[Encoder, list[str]]]) -> list[np.ndarray]:
+def encode_side_by_side(jobs: Sequence[tuple[_Encodes, list[str]]]) -> list[np.ndarray]:
     """Run each ``(encoder, texts)`` job at once, in a shared pool of one thread per core.
 
     Meant for a few texts: each model then takes one thread, so two models take about as long as
@@ -84,3 +87,21 @@ def encode_side_by_side(jobs: Sequence[tuple[Encoder, list[str]]]) -> list[np.nd
             _SIDE_BY_SIDE = ThreadPoolExecutor(max_workers=available_cores(), thread_name_prefix="encode")
     with encoding():  # counted from the start, so that no job sees itself alone
         return list(_SIDE_BY_SIDE.map(lambda job: job[0].encode(job[1]), jobs))
+
+
+def encode_all(
+    encoders: Sequence[_Encodes], texts: list[str], extra: Sequence[str] = ()
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """``texts`` by every encoder, plus ``extra`` (passages to explain) by the first, in its same call.
+
+    Returns one (n_texts, dim) matrix per encoder, and ``extra``'s embeddings by the first. A few
+    texts run the models side by side, one thread each; a batch runs them one after the other,
+    each on every core (see :data:`FEW_TEXTS`).
+    """
+    jobs = [(encoders[0], [*texts, *extra]), *((e, texts) for e in encoders[1:])]
+    if len(jobs) > 1 and len(texts) <= FEW_TEXTS:
+        out = encode_side_by_side(jobs)
+    else:
+        out = [encoder.encode(batch) for encoder, batch in jobs]
+    n = len(texts)
+    return [out[0][:n], *out[1:]], out[0][n:]

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from matcher.text import is_blank, is_valid_unicode
-from matcher.types import MatchResult
 
 FORMATS = (".jsonl", ".csv")
 _CSV_FIELD_LIMIT = 1 << 28
@@ -145,18 +144,6 @@ def repeated_ids(rows: Iterable[Row]) -> list[tuple[int, int]]:
         else:
             first[row.id] = row.number
     return repeats
-
-
-def triage_line(pid: str, result: MatchResult) -> dict[str, Any]:
-    """The triage output object of DESIGN.md (other programs read it: keep its shape), with the
-    reason a person should look added (``null`` when none should)."""
-    return {
-        "id": pid,
-        "decision": list(result.decision),
-        "needs_review": result.needs_review,
-        "review_reason": result.review_reason,
-        "ranking": [{"cluster": m.cluster, "score": m.score} for m in result.ranking],
-    }
 
 
 #: The columns of a CSV triage output; review_reason came later than the rest, so it goes last and

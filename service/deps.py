@@ -8,14 +8,14 @@ from typing import Annotated, cast
 from fastapi import Depends, FastAPI, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
 
-from matcher.settings import Settings, get_settings
+from service.settings import ServiceSettings, get_service_settings
 from service.state import Runtime
 
 
-def resolve_settings(app: FastAPI) -> Settings:
-    """The settings the routes see: :func:`get_settings`, or the override a test or ``create_app`` set."""
-    provider = app.dependency_overrides.get(get_settings, get_settings)
-    return cast(Settings, provider())
+def resolve_settings(app: FastAPI) -> ServiceSettings:
+    """The settings the routes see: :func:`get_service_settings`, or the override a test or ``create_app`` set."""
+    provider = app.dependency_overrides.get(get_service_settings, get_service_settings)
+    return cast(ServiceSettings, provider())
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -26,7 +26,7 @@ async def get_runtime(request: Request) -> Runtime:
     return cast(Runtime, request.state.runtime)
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[ServiceSettings, Depends(get_service_settings)]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 api_key_header = APIKeyHeader(

@@ -25,13 +25,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from matcher import __version__
-from matcher.settings import Settings, get_settings
+from matcher._version import __version__
 from matcher.store import NotFound, Store
 from matcher.threads import single_blas_thread
 from service.deps import resolve_settings
 from service.routes import api_router, health, pages
 from service.schemas import document_limits
+from service.settings import ServiceSettings, get_service_settings
 from service.state import AppState, Conflict, InvalidInput, MatcherFactory, MatcherHolder, NotReady, Runtime
 from service.state import fit_matcher as default_factory
 
@@ -45,7 +45,7 @@ that fits it, with the routing decision and the passages that explain it. Admin 
 
 
 def create_app(
-    settings: Settings | None = None,
+    settings: ServiceSettings | None = None,
     *,
     matcher_factory: MatcherFactory | None = None,
     stale_check_seconds: float = 2.0,
@@ -53,8 +53,8 @@ def create_app(
     """Build the application.
 
     Args:
-        settings: Used instead of :func:`matcher.settings.get_settings` (tests pass a temporary
-            database here; overriding ``get_settings`` in ``app.dependency_overrides`` works too).
+        settings: Used instead of :func:`service.settings.get_service_settings` (tests pass a temporary
+            database here; overriding ``get_service_settings`` in ``app.dependency_overrides`` works too).
         matcher_factory: Builds the matcher from settings, store and already-loaded encoders;
             defaults to :func:`service.state.fit_matcher` (the real models).
         stale_check_seconds: How often a request checks whether another process changed the store.
@@ -83,7 +83,7 @@ def create_app(
         redoc_url=None,
     )
     if settings is not None:
-        app.dependency_overrides[get_settings] = lambda: settings
+        app.dependency_overrides[get_service_settings] = lambda: settings
     app.add_middleware(BodyLimitMiddleware)
     _add_exception_handlers(app)
     app.include_router(api_router)

@@ -14,9 +14,10 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from matcher.catalogue import Catalogue, Cluster
+from matcher.serialize import result_to_dict
 from matcher.store import FeedbackRow, InquiryRow
 from matcher.text import INVISIBLE
-from matcher.types import Explanation, MatchResult
+from matcher.types import MatchResult
 
 
 def _storable(value: str) -> str:
@@ -166,18 +167,6 @@ class ExplanationPublic(BaseModel):
     matched_terms: list[str]
     similar_examples: list[str]
 
-    @classmethod
-    def of(cls, e: Explanation) -> ExplanationPublic:
-        return cls(
-            summary=e.summary(),
-            evidence=[
-                EvidencePublic(text=v.text, start=v.start, end=v.end, weight=v.weight, terms=list(v.terms))
-                for v in e.evidence
-            ],
-            matched_terms=list(e.matched_terms),
-            similar_examples=list(e.similar_examples),
-        )
-
 
 class ClusterMatchPublic(BaseModel):
     """One cluster's place in the ranking; ``score`` is a calibrated confidence in [0, 1]."""
@@ -198,22 +187,7 @@ class MatchPublic(BaseModel):
 
     @classmethod
     def of(cls, result: MatchResult, catalogue: Catalogue, *, top_k: int) -> MatchPublic:
-        return cls(
-            decision=list(result.decision),
-            needs_review=result.needs_review,
-            review_reason=result.review_reason,
-            lang=result.lang,
-            matches=[
-                ClusterMatchPublic(
-                    cluster=ClusterSummary.of(catalogue.get(m.cluster)),
-                    label=m.label,
-                    score=m.score,
-                    explanation=ExplanationPublic.of(m.explanation) if m.explanation else None,
-                )
-                for m in result.ranking[:top_k]
-            ],
-            provenance=dict(result.provenance),
-        )
+        return cls.model_validate(result_to_dict(result, top_k=top_k, catalogue=catalogue))
 
 
 # -- triage ---------------------------------------------------------------------------------------

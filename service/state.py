@@ -23,11 +23,11 @@ from matcher.config import NO_FIT
 from matcher.encoders import Encoder
 from matcher.estimator import Matcher
 from matcher.loading import build_matcher
-from matcher.settings import Settings
+from matcher.serialize import triage_line
 from matcher.store import FeedbackRow, InquiryRow, NotFound, Store
 from matcher.text import detect_lang
-from matcher.triage import triage_line
 from matcher.types import LabelledProfile, MatchResult
+from service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ WARM_UP_TEXT = "We design refrigeration systems. Projektujemy instalacje chłodn
 
 #: Builds a fitted matcher from the settings and the store; ``encoders`` are the loaded models to
 #: reuse on a refit (``None`` on the first load).
-MatcherFactory = Callable[[Settings, Store, Sequence[Encoder] | None], Matcher]
+MatcherFactory = Callable[[ServiceSettings, Store, Sequence[Encoder] | None], Matcher]
 
 
 class NotReady(RuntimeError):
@@ -55,14 +55,15 @@ class Conflict(ValueError):
     """A request that would leave the service unusable, e.g. deleting the last cluster (409)."""
 
 
-def fit_matcher(settings: Settings, store: Store, encoders: Sequence[Encoder] | None = None) -> Matcher:
+def fit_matcher(settings: ServiceSettings, store: Store, encoders: Sequence[Encoder] | None = None) -> Matcher:
     """The default factory: :func:`matcher.loading.build_matcher` (the catalogue edits and feedback of
     the store; a restart with nothing changed reuses the fitted matcher cached on disk).
 
     On the first load it also runs one whole match, so that "ready" means the first client does
     not pay for the first pass through every model and code path.
     """
-    matcher = build_matcher(settings, store, encoders=list(encoders) if encoders else None)
+    args = settings.matcher_args() | ({"encoders": list(encoders)} if encoders else {})
+    matcher = build_matcher(store, **args)
     if not encoders:
         matcher.match(WARM_UP_TEXT)
     return matcher
@@ -78,7 +79,7 @@ class MatcherHolder:
     """Owns this process's matcher: the first load in the background, refits, and the atomic swap."""
 
     def __init__(
-        self, settings: Settings, store: Store, factory: MatcherFactory, *, stale_check_seconds: float = 2.0
+        self, settings: ServiceSettings, store: Store, factory: MatcherFactory, *, stale_check_seconds: float = 2.0
     ) -> None:
         self.settings = settings
         self.store = store
@@ -185,7 +186,7 @@ class AppState(TypedDict):
 class Runtime:
     """The operations behind the routes: validation against settings and catalogue, store, matcher."""
 
-    def __init__(self, settings: Settings, store: Store, holder: MatcherHolder) -> None:
+    def __init__(self, settings: ServiceSettings, store: Store, holder: MatcherHolder) -> None:
         self.settings = settings
         self.store = store
         self.holder = holder

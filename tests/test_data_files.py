@@ -1,24 +1,20 @@
-"""The committed data files load and meet the brief (size, languages, label and split coverage).
+"""The committed data files load and meet their bar (size, languages, label and split coverage).
 
-The brief names ``data/labelled/profiles.v1.jsonl``; the file the library loads by default
-(``PROFILES_PATH``) is held to the same bar when it is a newer version.
+The labelled profiles are ``PROFILES_PATH``; the check sets are ``CHECK_SETS`` (both in
+``matcher/config.py``, the one place that names the data files).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from matcher.catalogue import Catalogue, load_catalogue
-from matcher.config import CATALOGUE_PATH, DATA_DIR, NO_FIT, PROFILES_PATH
+from matcher.config import CATALOGUE_PATH, CHECK_SETS, NO_FIT, PROFILES_PATH
 from matcher.profiles import SPLITS, load_profiles
 from matcher.types import LabelledProfile
-
-V1_PROFILES = DATA_DIR / "labelled" / "profiles.v1.jsonl"
-PROFILE_FILES = sorted({V1_PROFILES, PROFILES_PATH})
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +22,9 @@ def committed_catalogue() -> Catalogue:
     return load_catalogue(CATALOGUE_PATH)
 
 
-@pytest.fixture(scope="module", params=PROFILE_FILES, ids=lambda path: path.name)
-def committed_profiles(request: pytest.FixtureRequest, committed_catalogue: Catalogue) -> list[LabelledProfile]:
-    path: Path = request.param
-    return load_profiles(path, known=committed_catalogue.ids)
+@pytest.fixture(scope="module")
+def committed_profiles(committed_catalogue: Catalogue) -> list[LabelledProfile]:
+    return load_profiles(PROFILES_PATH, known=committed_catalogue.ids)
 
 
 def _norm(text: str) -> str:
@@ -40,9 +35,9 @@ def test_catalogue_loads(committed_catalogue: Catalogue) -> None:
     assert committed_catalogue.ids == ("biochem", "maritime", "hvac", "ict", "construction", "energy")
 
 
-def test_profile_files_exist() -> None:
-    assert V1_PROFILES.is_file()
+def test_data_files_exist() -> None:
     assert PROFILES_PATH.is_file()
+    assert all(path.is_file() for path in CHECK_SETS.values())
 
 
 def test_at_least_240_profiles(committed_profiles: list[LabelledProfile]) -> None:
@@ -103,31 +98,33 @@ def test_no_text_copies_the_catalogue(
     assert not copies, f"profiles that copy a catalogue text: {copies}"
 
 
-@pytest.mark.parametrize(
-    ("name", "half"),
-    [
-        ("independent.v1.jsonl", 80),
-        ("independent.v2.jsonl", 95),
-        ("independent.v3.jsonl", 95),
-        ("independent.v4.jsonl", 95),
-        ("independent.v5.jsonl", 95),
-        ("independent.v6.jsonl", 95),
-        ("independent.v7.jsonl", 95),
-        ("independent.v8.jsonl", 95),
-    ],
-)
-def test_the_independent_sets_load_in_two_halves(committed_catalogue: Catalogue, name: str, half: int) -> None:
-    rows = load_profiles(DATA_DIR / "labelled" / name, known=committed_catalogue.ids)
+#: Profiles in each half of each check set.
+HALVES = {
+    "feedback-experiment": 80,
+    "test-split-style": 95,
+    "plain-profiles": 95,
+    "office-inbox": 95,
+    "public-self-descriptions": 95,
+    "mixed-intake": 95,
+    "hasty-messages": 95,
+    "formal-documents": 95,
+}
+
+
+def test_every_check_set_is_tested() -> None:
+    assert set(HALVES) == set(CHECK_SETS)
+
+
+@pytest.mark.parametrize(("name", "half"), HALVES.items())
+def test_the_check_sets_load_in_two_halves(committed_catalogue: Catalogue, name: str, half: int) -> None:
+    rows = load_profiles(CHECK_SETS[name], known=committed_catalogue.ids)
     assert Counter(p.split for p in rows) == {"half-a": half, "half-b": half}
     assert sum(p.labels == (NO_FIT,) for p in rows) >= 15
     assert sum(p.lang == "pl" for p in rows) >= 0.4 * len(rows)
     assert not {_norm(p.text) for p in rows} & {_norm(p.text) for p in load_profiles(PROFILES_PATH)}
 
 
-def test_the_independent_sets_share_no_text() -> None:
-    sets = [
-        {_norm(p.text) for p in load_profiles(path)}
-        for path in sorted((DATA_DIR / "labelled").glob("independent.v*.jsonl"))
-    ]
+def test_the_check_sets_share_no_text() -> None:
+    sets = [{_norm(p.text) for p in load_profiles(path)} for path in CHECK_SETS.values()]
     assert len(sets) >= 5
     assert not any(a & b for i, a in enumerate(sets) for b in sets[i + 1 :])

@@ -9,6 +9,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from matcher.config import CHECK_SETS
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
@@ -29,8 +31,7 @@ def test_notebook_executes(path, tmp_path, monkeypatch):
         summary = json.loads((tmp_path / "evaluation.json").read_text())
         assert 0.0 <= summary["test"]["overall"]["top1"] <= 1.0
         assert {p["per_cluster"] for p in summary["learning_curve"]} == {0, 2, 5, 10, 20}
-        independent = sorted(p.name for p in (path.parents[1] / "data" / "labelled").glob("independent.v*.jsonl"))
-        assert len(independent) >= 5
-        assert [g["set"] for g in summary["feedback"]] == [name for name in independent for _ in range(2)]
+        assert len(CHECK_SETS) >= 5
+        assert [g["set"] for g in summary["feedback"]] == [name for name in CHECK_SETS for _ in range(2)]
         for name in ("confusion-matrix.png", "reliability.png", "learning-curve.png", "embedding-map.png"):
             assert (tmp_path / "figures" / name).read_bytes()[:4] == b"\x89PNG"

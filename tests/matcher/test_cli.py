@@ -24,7 +24,7 @@ def env(tmp_path, monkeypatch, hashing_encoder):
     """A private store and cache, and the hashing encoder instead of the real models."""
     monkeypatch.setenv("MATCHER_DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
     monkeypatch.setenv("MATCHER_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(matcher.loading, "load_encoders", lambda settings: [hashing_encoder])
+    monkeypatch.setattr(matcher.loading, "load_encoders", lambda *args, **kwargs: [hashing_encoder])
     get_settings.cache_clear()
     yield tmp_path
     get_settings.cache_clear()
@@ -259,10 +259,10 @@ def test_an_unknown_backend_is_one_line_and_exit_2(env):
 
 
 def test_a_bad_environment_setting_is_named_in_one_line(env, monkeypatch):
-    monkeypatch.setenv("MATCHER_PORT", "abc")
+    monkeypatch.setenv("MATCHER_BACKEND", "abc")
     result = run("clusters")
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: invalid setting: MATCHER_PORT:") and "'abc'" in result.stderr
+    assert result.stderr.startswith("error: invalid setting: MATCHER_BACKEND:") and "'abc'" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
@@ -319,7 +319,7 @@ def test_triage_refuses_an_output_it_cannot_write_before_loading_models(env, mon
         "folder without a suffix": env / "results",
         "under-a-file": env / "plain" / "out.jsonl",
     }[target]
-    monkeypatch.setattr(matcher.loading, "load_encoders", lambda settings: pytest.fail("models loaded"))
+    monkeypatch.setattr(matcher.loading, "load_encoders", lambda *args, **kwargs: pytest.fail("models loaded"))
     result = run("triage", str(src), "-o", str(output))
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
     assert message in result.stderr
@@ -332,7 +332,7 @@ def test_triage_refuses_an_output_it_cannot_write_before_loading_models(env, mon
 def test_evaluate_refuses_a_plot_path_before_loading_models(env, monkeypatch, profiles, plot, message):
     data = _jsonl(env / "eval.jsonl", [{"text": "Stocznia w Gdyni", "labels": ["maritime"]}])
     (env / "plain").write_text("x")
-    monkeypatch.setattr(matcher.loading, "load_encoders", lambda settings: pytest.fail("models loaded"))
+    monkeypatch.setattr(matcher.loading, "load_encoders", lambda *args, **kwargs: pytest.fail("models loaded"))
     result = run("evaluate", str(data), "--plot", str(env / plot))
     assert result.exit_code == 2 and message in result.stderr
 

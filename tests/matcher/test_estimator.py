@@ -25,8 +25,12 @@ def test_init_only_stores_arguments(hashing_encoder):
         "per_language": True,
         "per_language_rules": False,
         "nofit_evidence": True,
+        "accept": 0.5,
+        "review_below": 0.8,
+        "close_margin": 0.1,
+        "min_words": 3,
     }
-    assert not hasattr(m, "head_")
+    assert not hasattr(m, "heads_")
 
 
 def test_clone_round_trips_params(hashing_encoder):
@@ -109,23 +113,14 @@ def test_per_language_rules_decide_each_text_by_its_language(hashing_encoder, ca
     m = Matcher([hashing_encoder], cache_dir=None, per_language_rules=True).fit(catalogue, train, calibration=dev)
     assert set(m.language_rules_) == {"en", "pl"} and not shared.language_rules_
     en, pl = "We repair ship engines in our shipyard.", "Naprawiamy silniki okrętowe w naszej stoczni."
-    raw, ev = m._raw_scores([en, pl])
+    raw, ev = _raw(m, [en, pl])
     np.testing.assert_allclose(
         m.predict_proba([en, pl]),
         np.vstack(
             [m.language_rules_["en"].calibrate(raw[:1], ev[:1]), m.language_rules_["pl"].calibrate(raw[1:], ev[1:])]
         ),
     )
-    np.testing.assert_allclose(shared.predict_proba([en, pl]), shared.rule_.calibrate(*shared._raw_scores([en, pl])))
-
-
-def test_pooled_ngrams_equal_fresh_ones(small_matcher, profiles):
-    """Fitting reuses the example pools' n-gram vectors; they must be what transforming the texts gives."""
-    texts = [p.text for p in by_split(profiles, "train")[:40]]
-    grams = small_matcher._pooled_grams(texts)
-    assert grams is not None
-    assert abs(grams - small_matcher.tfidf_.transform(texts)).max() < 1e-12
-    assert small_matcher._pooled_grams([*texts, "a text in no pool"]) is None
+    np.testing.assert_allclose(shared.predict_proba([en, pl]), shared.rule_.calibrate(*_raw(shared, [en, pl])))
 
 
 def test_fits_on_the_catalogue_alone(hashing_encoder, catalogue, profiles):
@@ -292,12 +287,11 @@ def test_nofit_evidence_is_the_nearest_no_fit_profile_and_the_classifier_score(h
     m = Matcher([hashing_encoder], cache_dir=None).fit(catalogue, train, calibration=dev)
     no_fit = next(p.text for p in train if p.labels == ("none",))
     member = next(p.text for p in train if p.labels[0] == "maritime")
-    X = m._features([no_fit, member])
-    evidence = m._nofit_evidence(X)
+    evidence = _raw(m, [no_fit, member])[1]
     # one column per source (the encoder, the n-grams) and the classifier's no-fit score
     assert evidence.shape == (2, 3) and len(m.rule_.evidence) == 3
     emb = hashing_encoder.encode([no_fit, member])
-    nearest = (emb @ m._nofit.emb[0].T).max(axis=1)
+    nearest = (emb @ m.index_.nofit.emb[0].T).max(axis=1)
     np.testing.assert_allclose(evidence[:, 0], nearest, atol=1e-5)
     assert evidence[0, 0] == pytest.approx(1.0, abs=1e-5)  # it is in the no-fit pool itself
     np.testing.assert_allclose(evidence[:, 2], m.classifier_.predict_scores(emb)[:, -1], atol=1e-5)
@@ -308,6 +302,13 @@ def test_without_nofit_evidence_the_calibration_is_plain_platt(hashing_encoder, 
     m = Matcher([hashing_encoder], cache_dir=None, nofit_evidence=False).fit(catalogue, train, calibration=dev)
     assert m.rule_.evidence == ()
     text = "We repair ship engines in our shipyard."
-    raw, evidence = m._raw_scores([text])
+    raw, evidence = _raw(m, [text])
     assert evidence is None
     np.testing.assert_allclose(m.predict_proba([text]), m.rule_.calibrate(raw))
+
+
+def _raw(m, texts):
+    """The head's scores and the no-fit evidence of ``texts``, as the matcher computes them."""
+    from matcher.text import detect_lang
+
+    return m._raw_scores(texts, m._embed(texts)[0], [detect_lang(t) for t in texts])

@@ -13,7 +13,7 @@ TEXT = (
 
 
 def test_evidence_offsets_point_into_the_text(small_matcher):
-    ex = explain_clusters(small_matcher, TEXT, small_matcher.classes_)
+    ex = explain_clusters(small_matcher.index_, small_matcher.encoders_[0], TEXT, small_matcher.classes_)
     for explanation in ex.values():
         for ev in explanation.evidence:
             assert TEXT[ev.start : ev.end] == ev.text
@@ -21,7 +21,9 @@ def test_evidence_offsets_point_into_the_text(small_matcher):
 
 
 def test_weights_of_one_explanation_sum_to_at_most_one(small_matcher):
-    for explanation in explain_clusters(small_matcher, TEXT, small_matcher.classes_).values():
+    for explanation in explain_clusters(
+        small_matcher.index_, small_matcher.encoders_[0], TEXT, small_matcher.classes_
+    ).values():
         assert sum(ev.weight for ev in explanation.evidence) <= 1.0 + 1e-6
 
 

@@ -60,7 +60,7 @@ def _routes(m, texts):
 def test_one_wrong_correction_does_not_flip_unrelated_profiles(real_matcher, store, settings, profiles):
     unrelated = [p.text for p in by_split(profiles, "test") if "maritime" not in p.labels][:60]
     store.add_feedback([WRONG], source="officer")
-    with_wrong = build_matcher(settings, store, encoders=real_matcher.encoders_)
+    with_wrong = build_matcher(store, **(settings.matcher_args() | {"encoders": real_matcher.encoders_}))
     before, after = _routes(real_matcher, unrelated), _routes(with_wrong, unrelated)
     changed = sum(a != b for a, b in zip(before, after, strict=True))
     # Measured: 1 of 60 (a Gdańsk printing house that was borderline no-fit moves to ict).
@@ -70,10 +70,10 @@ def test_one_wrong_correction_does_not_flip_unrelated_profiles(real_matcher, sto
 @pytest.mark.slow
 def test_withdrawing_feedback_restores_the_earlier_routing(real_matcher, store, settings, profiles):
     texts = [WRONG.text, *[p.text for p in by_split(profiles, "test")[:30]]]
-    baseline = build_matcher(settings, store, encoders=real_matcher.encoders_)
+    baseline = build_matcher(store, **(settings.matcher_args() | {"encoders": real_matcher.encoders_}))
     [fid] = store.add_feedback([WRONG], source="officer")
     store.withdraw_feedback(fid)
-    restored = build_matcher(settings, store, encoders=real_matcher.encoders_)
+    restored = build_matcher(store, **(settings.matcher_args() | {"encoders": real_matcher.encoders_}))
     assert [r.ranking for r in baseline.match_many(texts)] == [r.ranking for r in restored.match_many(texts)]
 
 
@@ -88,7 +88,9 @@ def test_repeated_corrections_do_teach_the_matcher(real_matcher, store, settings
         "Pozyskujemy śluz ślimaka i oczyszczamy go do zastosowań kosmetycznych.",
     ]
     store.add_feedback([LabelledProfile(id=f"s{i}", text=t, labels=("biochem",)) for i, t in enumerate(examples)])
-    after = build_matcher(settings, store, encoders=real_matcher.encoders_).match(text, explain=False)
+    after = build_matcher(store, **(settings.matcher_args() | {"encoders": real_matcher.encoders_})).match(
+        text, explain=False
+    )
     score = {m.cluster: m.score for m in after.ranking}
     assert after.ranking[0].cluster == "biochem"
     assert score["biochem"] >= {m.cluster: m.score for m in before.ranking}["biochem"]

@@ -31,9 +31,9 @@ def _fitted_files(settings):
 
 
 def test_second_build_comes_from_the_cache_and_matches_the_same(settings, store, hashing_encoder):
-    first = build_matcher(settings, store, encoders=[hashing_encoder])
+    first = build_matcher(store, **(settings.matcher_args() | {"encoders": [hashing_encoder]}))
     assert len(_fitted_files(settings)) == 1
-    second = build_matcher(settings, store, encoders=[hashing_encoder])
+    second = build_matcher(store, **(settings.matcher_args() | {"encoders": [hashing_encoder]}))
     assert second is not first
     text = "Serwis klimatyzacji i pomp ciepła w Gdyni"
     assert first.match(text).ranking == second.match(text).ranking
@@ -43,7 +43,7 @@ def test_a_model_that_fails_to_load_is_reported_even_with_a_cached_matcher(
     settings, store, hashing_encoder, monkeypatch
 ):
     """The fitted matcher comes from the cache without encoding: the model's failure must still surface."""
-    build_matcher(settings, store, encoders=[hashing_encoder])
+    build_matcher(store, **(settings.matcher_args() | {"encoders": [hashing_encoder]}))
 
     class Broken:
         name = hashing_encoder.name
@@ -51,15 +51,15 @@ def test_a_model_that_fails_to_load_is_reported_even_with_a_cached_matcher(
         def encode(self, texts):
             raise OSError("the model files are gone")
 
-    monkeypatch.setattr(matcher.loading, "load_encoders", lambda settings: [Broken()])
+    monkeypatch.setattr(matcher.loading, "load_encoders", lambda *args, **kwargs: [Broken()])
     with pytest.raises(OSError, match="the model files are gone"):
-        build_matcher(settings, store)
+        build_matcher(store, **settings.matcher_args())
 
 
 def test_feedback_changes_the_cache_key(settings, store, hashing_encoder):
-    build_matcher(settings, store, encoders=[hashing_encoder])
+    build_matcher(store, **(settings.matcher_args() | {"encoders": [hashing_encoder]}))
     store.add_feedback([LabelledProfile(id="f", text="Kutry rybackie", labels=("maritime",))])
-    m = build_matcher(settings, store, encoders=[hashing_encoder])
+    m = build_matcher(store, **(settings.matcher_args() | {"encoders": [hashing_encoder]}))
     assert len(_fitted_files(settings)) == 2
     assert m.provenance_["n_feedback"] == 1
 
@@ -69,18 +69,18 @@ def test_the_same_feedback_reordered_reads_the_same_fitted_matcher(settings, sto
     a = LabelledProfile(id="a", text="Kutry rybackie", labels=("maritime",))
     b = LabelledProfile(id="b", text="Serwis klimatyzacji", labels=("hvac",))
     first_a, _ = store.add_feedback([a, b])
-    build_matcher(settings, store, encoders=[hashing_encoder])
+    build_matcher(store, **(settings.matcher_args() | {"encoders": [hashing_encoder]}))
     store.withdraw_feedback(first_a)
     store.add_feedback([a])  # now after b
-    build_matcher(settings, store, encoders=[hashing_encoder])
+    build_matcher(store, **(settings.matcher_args() | {"encoders": [hashing_encoder]}))
     assert len(_fitted_files(settings)) == 1
 
 
 def test_a_torn_cache_file_is_refitted(settings, store, hashing_encoder):
-    build_matcher(settings, store, encoders=[hashing_encoder])
+    build_matcher(store, **(settings.matcher_args() | {"encoders": [hashing_encoder]}))
     [path] = _fitted_files(settings)
     path.write_bytes(b"not a pickle")
-    m = build_matcher(settings, store, encoders=[hashing_encoder])
+    m = build_matcher(store, **(settings.matcher_args() | {"encoders": [hashing_encoder]}))
     assert m.match("Stocznia").ranking
     assert pickle.loads(path.read_bytes())  # rewritten whole
 
@@ -93,7 +93,7 @@ def test_only_the_most_recently_used_fitted_matchers_are_kept(settings, store, h
         if n_feedback:
             profile = LabelledProfile(id=f"f{n_feedback}", text=f"Kutry rybackie nr {n_feedback}", labels=("maritime",))
             store.add_feedback([profile])
-        build_matcher(settings, store, encoders=[hashing_encoder])
+        build_matcher(store, **(settings.matcher_args() | {"encoders": [hashing_encoder]}))
         return max(_fitted_files(settings), key=lambda f: f.stat().st_mtime_ns)
 
     first, second, third = fit_with(0), fit_with(1), fit_with(2)
@@ -105,21 +105,21 @@ def test_only_the_most_recently_used_fitted_matchers_are_kept(settings, store, h
 
 
 def test_reading_a_fitted_matcher_marks_it_as_used(settings, store, hashing_encoder):
-    build_matcher(settings, store, encoders=[hashing_encoder])
+    build_matcher(store, **(settings.matcher_args() | {"encoders": [hashing_encoder]}))
     [path] = _fitted_files(settings)
     os.utime(path, (0, 0))
-    build_matcher(settings, store, encoders=[hashing_encoder])
+    build_matcher(store, **(settings.matcher_args() | {"encoders": [hashing_encoder]}))
     assert path.stat().st_mtime > 0
 
 
 def test_catalogue_edits_are_applied(settings, store, catalogue):
     store.delete_cluster("hvac")
-    assert "hvac" not in effective_catalogue(settings, store).ids
-    assert effective_catalogue(settings, None).ids == catalogue.ids
+    assert "hvac" not in effective_catalogue(store, settings.catalogue_path).ids
+    assert effective_catalogue(None, settings.catalogue_path).ids == catalogue.ids
 
 
 def test_a_deleted_cluster_does_not_break_the_build(settings, store, hashing_encoder):
     store.delete_cluster("energy")
-    m = build_matcher(settings, store, encoders=[hashing_encoder])
+    m = build_matcher(store, **(settings.matcher_args() | {"encoders": [hashing_encoder]}))
     assert "energy" not in m.classes_
     assert all(m.cluster != "energy" for m in m.match("Farma fotowoltaiczna 2 MW").ranking)

@@ -1,4 +1,4 @@
-"""Tests for matcher/settings.py: defaults, MATCHER_* environment overrides and validation."""
+"""Tests for matcher/settings.py: the library's settings and the plain arguments they give."""
 
 from __future__ import annotations
 
@@ -8,131 +8,44 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, VAR_DIR
+from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, PROFILES_PATH
 from matcher.settings import Settings
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No MATCHER_* variable from the caller and no stray .env file in the working directory."""
     for name in list(os.environ):
         if name.upper().startswith("MATCHER_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
 
 
-def test_defaults() -> None:
+def test_library_settings_hold_no_http_settings() -> None:
     s = Settings()
-    assert s.database_url.startswith("sqlite:///")
-    db_file = Path(s.database_url.removeprefix("sqlite:///"))
-    assert db_file.parent == VAR_DIR
-    assert db_file.suffix == ".db"
-    assert s.cache_dir == CACHE_DIR
-    assert s.api_key is None
-    assert s.host == "127.0.0.1"
-    assert s.port == 8000
-    assert s.workers == 1
-    assert s.encoders == DEFAULT_ENCODERS
-    assert s.catalogue_path == CATALOGUE_PATH
+    for http in ("host", "port", "workers", "api_key", "max_body_bytes"):
+        assert not hasattr(s, http)
 
 
-def test_environment_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("MATCHER_DATABASE_URL", "postgresql+psycopg://u:p@db/matcher")
-    monkeypatch.setenv("MATCHER_CACHE_DIR", str(tmp_path / "emb"))
-    monkeypatch.setenv("MATCHER_API_KEY", "s3cret")
-    monkeypatch.setenv("MATCHER_HOST", "0.0.0.0")
-    monkeypatch.setenv("MATCHER_PORT", "9001")
-    monkeypatch.setenv("MATCHER_WORKERS", "3")
-    s = Settings()
-    assert s.database_url == "postgresql+psycopg://u:p@db/matcher"
-    assert s.cache_dir == tmp_path / "emb"
-    assert s.api_key is not None and s.api_key.get_secret_value() == "s3cret"
-    assert "s3cret" not in repr(s)
-    assert s.host == "0.0.0.0"
-    assert s.port == 9001
-    assert s.workers == 3
+def test_matcher_args_are_what_build_matcher_takes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import inspect
+
+    from matcher.loading import build_matcher
+
+    assert Settings().matcher_args() == {
+        "encoders": DEFAULT_ENCODERS,
+        "backend": "onnx",
+        "cache_dir": CACHE_DIR,
+        "catalogue_path": CATALOGUE_PATH,
+        "profiles_path": PROFILES_PATH,
+    }
+    monkeypatch.setenv("MATCHER_ENCODERS", "use-multilingual-v3, all-MiniLM-L6-v2")
+    monkeypatch.setenv("MATCHER_CACHE_DIR", str(tmp_path))
+    args = Settings().matcher_args()
+    assert args["encoders"] == ("use-multilingual-v3", "all-MiniLM-L6-v2") and args["cache_dir"] == tmp_path
+    assert set(args) <= set(inspect.signature(build_matcher).parameters)
 
 
-def test_lowercase_variable_names_work_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("matcher_port", "8123")
-    assert Settings().port == 8123
-
-
-def test_empty_variable_means_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MATCHER_API_KEY", "")
-    monkeypatch.setenv("MATCHER_PORT", "")
-    s = Settings()
-    assert s.api_key is None
-    assert s.port == 8000
-
-
-def test_dotenv_file_is_read(tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text("MATCHER_PORT=8765\nMATCHER_API_KEY=from-dotenv\n", encoding="utf-8")
-    s = Settings()
-    assert s.port == 8765
-    assert s.api_key is not None and s.api_key.get_secret_value() == "from-dotenv"
-
-
-def test_environment_beats_dotenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / ".env").write_text("MATCHER_PORT=8765\n", encoding="utf-8")
-    monkeypatch.setenv("MATCHER_PORT", "9000")
-    assert Settings().port == 9000
-
-
-def test_arguments_beat_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MATCHER_PORT", "9000")
-    assert Settings(port=9100).port == 9100
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("a, b", ("a", "b")),
-        ("use-multilingual-v3", ("use-multilingual-v3",)),
-        (" a ,b, ,c ", ("a", "b", "c")),
-        (
-            "/models/my-model, paraphrase-multilingual-MiniLM-L12-v2",
-            ("/models/my-model", "paraphrase-multilingual-MiniLM-L12-v2"),
-        ),
-    ],
-)
-def test_encoders_from_a_comma_separated_variable(
-    monkeypatch: pytest.MonkeyPatch, value: str, expected: tuple[str, ...]
-) -> None:
-    monkeypatch.setenv("MATCHER_ENCODERS", value)
-    assert Settings().encoders == expected
-
-
-@pytest.mark.parametrize("value", [",", " , ", " ,, "])
-def test_empty_encoders_rejected_from_environment(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-    monkeypatch.setenv("MATCHER_ENCODERS", value)
+def test_no_encoder_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MATCHER_ENCODERS", " , ")
     with pytest.raises(ValidationError, match="at least one encoder"):
         Settings()
-
-
-@pytest.mark.parametrize("value", ["", (), []])
-def test_empty_encoders_rejected_as_argument(value: object) -> None:
-    with pytest.raises(ValidationError, match="at least one encoder"):
-        Settings(encoders=value)
-
-
-def test_encoders_as_a_list_argument() -> None:
-    assert Settings(encoders=["x", "y"]).encoders == ("x", "y")
-
-
-@pytest.mark.parametrize("value", ["0", "-1", "65536", "70000", "http", "80.5"])
-def test_invalid_port_rejected(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-    monkeypatch.setenv("MATCHER_PORT", value)
-    with pytest.raises(ValidationError, match="port"):
-        Settings()
-
-
-@pytest.mark.parametrize("value", ["1", "65535"])
-def test_port_bounds_accepted(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-    monkeypatch.setenv("MATCHER_PORT", value)
-    assert Settings().port == int(value)
-
-
-def test_unknown_variables_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MATCHER_NOT_A_SETTING", "x")
-    assert not hasattr(Settings(), "not_a_setting")

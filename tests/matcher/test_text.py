@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from matcher.config import DATA_DIR
+from matcher.config import CHECK_SETS, PROFILES_PATH
 from matcher.text import INVISIBLE, Passage, count_words, detect_lang, foreign_language, is_blank, split_passages
 
 
@@ -176,17 +176,14 @@ def test_english_polish_and_unclear_texts_are_not_called_foreign(text: str) -> N
     assert foreign_language(text) is None
 
 
-LABELLED = DATA_DIR / "labelled"
-
-
 def test_no_labelled_profile_is_called_foreign() -> None:
-    """Every profile in data/ is English or Polish; none may be sent to review as foreign."""
+    """The labelled profiles and the check sets are English or Polish; none may be sent to review as foreign."""
     texts = [
         json.loads(line)["text"]
-        for path in LABELLED.glob("*.jsonl")
+        for path in (PROFILES_PATH, *CHECK_SETS.values())
         for line in path.read_text(encoding="utf-8").splitlines()
     ]
-    assert len(texts) > 6000
+    assert len(texts) > 2800
     assert [t for t in texts if foreign_language(t)] == []
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from matcher.triage import InputError, Row, TriageWriter, check_writable, read_rows, triage_line
+from matcher.serialize import triage_line
+from matcher.triage import InputError, Row, TriageWriter, check_writable, read_rows
 from matcher.types import Match, MatchResult
 
 

@@ -24,24 +24,24 @@ from fastapi.testclient import TestClient
 from matcher import LabelledProfile, Matcher
 from matcher.encoders import Encoder
 from matcher.profiles import by_split
-from matcher.settings import Settings
 from matcher.store import Store
 from service.main import create_app
+from service.settings import ServiceSettings
 from service.state import MatcherFactory, fit_matcher
 
 ADMIN_KEY = "test-admin-key"
 ADMIN = {"X-API-Key": ADMIN_KEY}
 
 
-def make_settings(tmp_path: Path, **overrides: object) -> Settings:
-    """Settings for one test: its own SQLite file and cache, an admin key, nothing from the environment."""
+def make_settings(tmp_path: Path, **overrides: object) -> ServiceSettings:
+    """ServiceSettings for one test: its own SQLite file and cache, an admin key, nothing from the environment."""
     values: dict[str, object] = {
         "database_url": f"sqlite:///{tmp_path / 'matcher.db'}",
         "cache_dir": tmp_path / "cache",
         "api_key": ADMIN_KEY,
         **overrides,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return ServiceSettings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 def wait_ready(client: TestClient | httpx.Client, timeout: float = 60.0) -> None:
@@ -55,7 +55,7 @@ def wait_ready(client: TestClient | httpx.Client, timeout: float = 60.0) -> None
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path) -> ServiceSettings:
     return make_settings(tmp_path)
 
 
@@ -83,7 +83,7 @@ def few_profiles(tmp_path_factory: pytest.TempPathFactory, profiles: list[Labell
 def learning_factory(hashing_encoder: Encoder, hashing_cache: Path, few_profiles: Path) -> MatcherFactory:
     """The service's real factory with the hashing encoder: refits learn from the store (a second or two)."""
 
-    def factory(settings: Settings, store: Store, encoders: Sequence[Encoder] | None) -> Matcher:
+    def factory(settings: ServiceSettings, store: Store, encoders: Sequence[Encoder] | None) -> Matcher:
         fast = settings.model_copy(update={"cache_dir": hashing_cache, "profiles_path": few_profiles})
         return fit_matcher(fast, store, [hashing_encoder])
 
@@ -99,13 +99,13 @@ def running(app: FastAPI) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def client(settings: Settings, fixed_factory: MatcherFactory) -> Iterator[TestClient]:
+def client(settings: ServiceSettings, fixed_factory: MatcherFactory) -> Iterator[TestClient]:
     with running(create_app(settings, matcher_factory=fixed_factory)) as c:
         yield c
 
 
 @pytest.fixture
-def learning_client(settings: Settings, learning_factory: MatcherFactory) -> Iterator[TestClient]:
+def learning_client(settings: ServiceSettings, learning_factory: MatcherFactory) -> Iterator[TestClient]:
     with running(create_app(settings, matcher_factory=learning_factory)) as c:
         yield c
 
@@ -145,12 +145,12 @@ def admin_fixture() -> dict[str, str]:
 
 
 @pytest.fixture(name="make_settings")
-def make_settings_fixture(tmp_path: Path) -> Callable[..., Settings]:
+def make_settings_fixture(tmp_path: Path) -> Callable[..., ServiceSettings]:
     return lambda **overrides: make_settings(tmp_path, **overrides)
 
 
 @pytest.fixture(name="settings_in", scope="session")
-def settings_in_fixture() -> Callable[..., Settings]:
+def settings_in_fixture() -> Callable[..., ServiceSettings]:
     """:func:`make_settings` for a folder of the caller's choosing (module-scoped apps)."""
     return make_settings
 

@@ -1,10 +1,10 @@
-"""POST /v1/triage: a batch in, the triage lines of DESIGN.md out, in order."""
+"""POST /v1/triage: a batch in, the triage lines (as `matcher triage` writes them) out, in order."""
 
 from __future__ import annotations
 
 import pytest
 
-from matcher.triage import triage_line
+from matcher.serialize import triage_line
 from service.main import create_app
 
 BATCH = [

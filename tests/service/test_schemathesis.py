@@ -16,8 +16,8 @@ from schemathesis.checks import positive_data_acceptance
 from schemathesis.config import SchemathesisConfig
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from matcher.settings import Settings
 from service.main import create_app
+from service.settings import ServiceSettings
 
 ADMIN_KEY = "schemathesis-admin-key"
 #: Small limits keep generated batches and texts cheap; the schema documents the same ones.
@@ -39,7 +39,7 @@ class _Deferred:
 
 _proxy = _Deferred()
 schema = schemathesis.openapi.from_dict(
-    create_app(Settings(_env_file=None, **LIMITS)).openapi(),  # type: ignore[call-arg]
+    create_app(ServiceSettings(_env_file=None, **LIMITS)).openapi(),  # type: ignore[call-arg]
     config=SchemathesisConfig.from_dict({"auth": {"openapi": {"APIKeyHeader": {"api_key": ADMIN_KEY}}}}),
 )
 schema.app = _proxy

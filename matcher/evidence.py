@@ -1,0 +1,220 @@
+"""The fitted evidence index: everything a profile is compared with, per cluster.
+
+Three pools of texts, each embedded by every encoder (and, optionally, as character n-grams):
+
+- the catalogue's *prototypes* (descriptions, member sketches, groups of terms);
+- the labelled *examples* (member sketches first, then the train split and the office's feedback);
+- the profiles that fit *no cluster*, evidence against every cluster.
+
+It also holds the catalogue's terms embedded by the first encoder, which explanations cite. The
+index knows texts and arrays, not models: the caller hands it the embeddings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from matcher.catalogue import Catalogue
+from matcher.config import NO_FIT
+from matcher.terms import generic_stems
+from matcher.types import LabelledProfile
+
+#: Embeds texts by every encoder: one (n_texts, dim) matrix per encoder.
+EmbedAll = Callable[[list[str]], list[np.ndarray]]
+#: Embeds texts by the first encoder only.
+EmbedFirst = Callable[[list[str]], np.ndarray]
+#: Per similarity source: the texts' similarities to the prototypes, the examples and the no-fit pool.
+Similarities = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """Texts of one kind with the cluster index of each and their embeddings."""
+
+    texts: list[str]
+    owner: np.ndarray  # (n_items,) cluster index of each item
+    emb: list[np.ndarray]  # one (n_items, dim) matrix per encoder
+
+
+@dataclass(frozen=True, slots=True)
+class NgramPools:
+    """Character 3-5-gram TF-IDF vectors of the three pools, fitted on their texts."""
+
+    vectorizer: TfidfVectorizer
+    prototypes: sparse.csr_matrix
+    examples: sparse.csr_matrix
+    nofit: sparse.csr_matrix
+    stacked_t: sparse.csr_matrix  # the three pools side by side, transposed once: (n_features, n_items)
+
+
+def member_sketches(catalogue: Catalogue) -> list[LabelledProfile]:
+    """The catalogue's one-line member sketches as examples, so a cluster with no profile has some."""
+    return [
+        LabelledProfile(id=f"{c.id}:member{j}", text=t, labels=(c.id,))
+        for c in catalogue
+        for lang in ("en", "pl")
+        for j, t in enumerate(c.typical_members.get(lang, ()))
+    ]
+
+
+class EvidenceIndex:
+    """The pools a profile is compared with, for one catalogue and one set of examples.
+
+    Build it with :meth:`build`; read it with :meth:`similarities` (the features' input) and the
+    attributes below (what explanations cite).
+
+    Attributes
+    ----------
+    classes : tuple of str
+        The cluster ids, in catalogue order; a pool's ``owner`` indexes into them.
+    prototypes, examples, nofit : Pool
+    example_is_real : ndarray of bool, shape (n_examples,)
+        False for the catalogue's member sketches, True for labelled profiles.
+    terms : list of str
+        The catalogue's terms (both languages); ``term_owner`` gives each one's cluster index and
+        ``term_emb`` its embedding by the first encoder, shape (n_terms, dim).
+    generic_stems : set of str
+        Word stems that occur in the terms of more than one cluster.
+    ngrams : NgramPools or None
+    """
+
+    def __init__(
+        self,
+        classes: tuple[str, ...],
+        prototypes: Pool,
+        examples: Pool,
+        nofit: Pool,
+        example_is_real: np.ndarray,
+        terms: list[str],
+        term_owner: np.ndarray,
+        term_emb: np.ndarray,
+        generic_stems: set[str],
+        ngrams: NgramPools | None,
+    ) -> None:
+        self.classes = classes
+        self.prototypes = prototypes
+        self.examples = examples
+        self.nofit = nofit
+        self.example_is_real = example_is_real
+        self.terms = terms
+        self.term_owner = term_owner
+        self.term_emb = term_emb
+        self.generic_stems = generic_stems
+        self.ngrams = ngrams
+
+    @classmethod
+    def build(
+        cls,
+        catalogue: Catalogue,
+        labelled: Sequence[LabelledProfile],
+        *,
+        embed: EmbedAll,
+        embed_first: EmbedFirst,
+        tfidf: bool = True,
+    ) -> EvidenceIndex:
+        """Index ``catalogue`` with its member sketches and ``labelled`` (examples and feedback) as examples."""
+        classes = catalogue.ids
+        texts, owner, terms, term_owner = [], [], [], []
+        for i, cluster in enumerate(catalogue):
+            for t in cluster.prototypes():
+                texts.append(t)
+                owner.append(i)
+            for t in cluster.term_list():
+                terms.append(t)
+                term_owner.append(i)
+        prototypes = _pool(texts, owner, embed)
+        term_emb = embed_first(terms)
+
+        index = {cid: i for i, cid in enumerate(classes)}
+        ex_texts, ex_owner, real = [], [], []
+        for p in [*member_sketches(catalogue), *labelled]:
+            for lab in p.labels:
+                if lab in index:
+                    ex_texts.append(p.text)
+                    ex_owner.append(index[lab])
+                    real.append(not p.id.startswith(f"{lab}:member"))
+        examples = _pool(ex_texts, ex_owner, embed)
+        none_texts = [p.text for p in labelled if p.labels == (NO_FIT,)]
+        nofit = _pool(none_texts, [0] * len(none_texts), embed)
+        ngrams = _ngram_pools(texts, ex_texts, none_texts) if tfidf else None
+        return cls(
+            classes,
+            prototypes,
+            examples,
+            nofit,
+            np.array(real, dtype=bool),
+            terms,
+            np.asarray(term_owner, dtype=int),
+            term_emb,
+            generic_stems(catalogue),
+            ngrams,
+        )
+
+    @property
+    def n_sources(self) -> int:
+        """How many similarity sources :meth:`similarities` gives: the encoders, and the n-grams."""
+        return len(self.prototypes.emb) + int(self.ngrams is not None)
+
+    @property
+    def n_examples(self) -> np.ndarray:
+        """Examples per cluster, shape (n_clusters,)."""
+        return np.bincount(self.examples.owner, minlength=len(self.classes))
+
+    def ngram_vectors(self, texts: list[str], *, pooled: bool = False) -> sparse.csr_matrix | None:
+        """The texts' n-gram vectors (``None`` without n-grams).
+
+        With ``pooled``, texts that are all in the example or no-fit pools (the matcher's own
+        training texts) are read from the pools rather than computed again.
+        """
+        if self.ngrams is None:
+            return None
+        if pooled:
+            where = {t: i for i, t in enumerate(self.examples.texts + self.nofit.texts)}
+            if all(t in where for t in texts):
+                stacked = sparse.vstack([self.ngrams.examples, self.ngrams.nofit]).tocsr()
+                return stacked[[where[t] for t in texts]]
+        return self.ngrams.vectorizer.transform(texts)
+
+    def similarities(self, embedded: list[np.ndarray], grams: sparse.csr_matrix | None = None) -> list[Similarities]:
+        """Cosine similarities of the texts to each pool, one triple per source (encoders, then n-grams).
+
+        ``embedded`` holds the texts' embeddings by every encoder, (n_texts, dim) each; ``grams``
+        their n-gram vectors (required when the index has n-grams).
+        """
+        sims: list[Similarities] = [
+            (q @ p.T, q @ e.T, q @ z.T)
+            for q, p, e, z in zip(embedded, self.prototypes.emb, self.examples.emb, self.nofit.emb, strict=True)
+        ]
+        if self.ngrams is not None:
+            if grams is None:
+                raise ValueError("this index has n-grams: pass the texts' n-gram vectors")
+            pools = (grams @ self.ngrams.stacked_t).toarray()
+            a, b = len(self.prototypes.texts), len(self.prototypes.texts) + len(self.examples.texts)
+            sims.append((pools[:, :a], pools[:, a:b], pools[:, b:]))
+        return sims
+
+    def same_text(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Where each text *is* a pooled item, per pool: boolean masks (n_texts, n_items), so that a
+        text never counts as evidence for itself while the matcher is fitted."""
+        return tuple(  # type: ignore[return-value]
+            np.array([[t == p for p in pool.texts] for t in texts], dtype=bool).reshape(len(texts), -1)
+            for pool in (self.prototypes, self.examples, self.nofit)
+        )
+
+
+def _pool(texts: list[str], owner: list[int], embed: EmbedAll) -> Pool:
+    return Pool(texts, np.asarray(owner, dtype=int), embed(texts))
+
+
+def _ngram_pools(prototypes: list[str], examples: list[str], nofit: list[str]) -> NgramPools:
+    """Fitted and applied in one pass over the texts: the n-grams are the start-up's costliest step."""
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=True)
+    pools = vectorizer.fit_transform(prototypes + examples + nofit).tocsr()
+    a, b = len(prototypes), len(prototypes) + len(examples)
+    stacked_t = pools.T.tocsr()
+    return NgramPools(vectorizer, pools[:a], pools[a:b], pools[b:], stacked_t)

@@ -1,0 +1,45 @@
+"""The evidence index: pools, n-grams and the masks that keep a text from being its own evidence."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matcher.profiles import by_split
+
+
+def test_pooled_ngrams_equal_fresh_ones(small_matcher, profiles):
+    """Fitting reuses the example pools' n-gram vectors; they must be what transforming the texts gives."""
+    index = small_matcher.index_
+    texts = [p.text for p in by_split(profiles, "train")[:40]]
+    pooled = index.ngram_vectors(texts, pooled=True)
+    fresh = index.ngrams.vectorizer.transform(texts)
+    assert abs(pooled - fresh).max() < 1e-12
+    mixed = [*texts, "a text in no pool"]
+    assert abs(index.ngram_vectors(mixed, pooled=True) - index.ngrams.vectorizer.transform(mixed)).max() < 1e-12
+
+
+def test_similarities_give_one_triple_per_source(small_matcher):
+    index = small_matcher.index_
+    texts = ["Stocznia remontowa w Gdańsku", "We write software for banks"]
+    embedded = small_matcher._embed(texts)[0]
+    sims = index.similarities(embedded, index.ngram_vectors(texts))
+    assert len(sims) == index.n_sources == 2  # the hashing encoder and the n-grams
+    for s_cat, s_ex, s_none in sims:
+        assert s_cat.shape == (2, len(index.prototypes.texts))
+        assert s_ex.shape == (2, len(index.examples.texts))
+        assert s_none.shape == (2, len(index.nofit.texts))
+
+
+def test_same_text_masks_mark_pooled_items(small_matcher):
+    index = small_matcher.index_
+    pooled = index.examples.texts[3]
+    protos, examples, nofit = index.same_text([pooled, "not in any pool at all"])
+    assert examples[0, 3] and not examples[1].any() and not protos[1].any() and not nofit[1].any()
+
+
+def test_member_sketches_are_examples_but_not_real_ones(small_matcher, catalogue):
+    index = small_matcher.index_
+    n_sketches = sum(len(c.typical_members[lang]) for c in catalogue for lang in ("en", "pl"))
+    assert not index.example_is_real[:n_sketches].any() and index.example_is_real[n_sketches:].all()
+    assert (index.n_examples > 0).all() and index.n_examples.sum() == len(index.examples.texts)
+    assert np.array_equal(np.unique(index.term_owner), np.arange(len(catalogue.ids)))
