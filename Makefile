@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 
-.PHONY: run test check lint bench browser clean help
+.PHONY: run test check bench browser clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -29,9 +29,10 @@ browser:  ## headless Chromium for the browser tests (Debian's package)
 test: $(STAMP) browser  ## set up, then run the whole suite (models, API, browser, notebook)
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)  ## ruff
-	$(BIN)/ruff check matcher service tests bench
+check: $(STAMP)  ## static checks: formatting, lint, types (mypy strict on matcher and service)
 	$(BIN)/ruff format --check matcher service tests bench
+	$(BIN)/ruff check matcher service tests bench
+	$(BIN)/mypy
 
 bench: $(STAMP)  ## speed and memory benchmarks (writes bench/results/)
 	$(BIN)/python -m bench

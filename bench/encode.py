@@ -160,7 +160,7 @@ def backends_compared(text: str, texts: list[str], log: Any = print) -> dict[str
                 t0 = time.perf_counter()
                 enc.encode(texts[r * 64 : (r + 1) * 64])
                 batch[b].append(time.perf_counter() - t0)
-    out = {
+    out: dict[str, Any] = {
         "load_s": load_s,
         "single_ms": {b: summary(v, 1000) for b, v in single.items()},
         "batch64_profiles_per_s": {b: 64 / summary(v)["median"] for b, v in batch.items()},

@@ -83,7 +83,8 @@ def _sha(path: Path) -> str:
 def check_files() -> tuple[list[tuple[str, Path]], list[tuple[str, Path]]]:
     """(check sets, sets reported apart) as (name, path); a file present in both places counts once."""
     seen: set[str] = set()
-    checks, apart = [], []
+    checks: list[tuple[str, Path]] = []
+    apart: list[tuple[str, Path]] = []
     for pattern in CHECK_GLOBS:
         for path in sorted(ROOT.glob(pattern)):
             if path.name in NOT_CHECKS:
@@ -737,10 +738,10 @@ def main(argv: list[str] | None = None) -> int:
         s |= {"finished_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
         s_path.write_text(json.dumps(s))
     if "report" in parts or "quality" in parts or "speed" in parts:
-        q = json.loads(q_path.read_text()) if q_path.exists() else None
-        s = json.loads(s_path.read_text()) if s_path.exists() else None
+        q_doc: dict[str, Any] | None = json.loads(q_path.read_text()) if q_path.exists() else None
+        s_doc: dict[str, Any] | None = json.loads(s_path.read_text()) if s_path.exists() else None
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(render(q, s), encoding="utf-8")
+        args.out.write_text(render(q_doc, s_doc), encoding="utf-8")
         log(f"wrote {args.out}")
     return 0
 

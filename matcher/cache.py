@@ -62,7 +62,7 @@ class EmbeddingCache:
                     self._remember(encoder.name, texts, cached)
                     with contextlib.suppress(OSError):  # recently used: kept by prune()
                         os.utime(path)
-                    return cached
+                    return np.asarray(cached)
             except (OSError, ValueError, EOFError):
                 pass  # a torn or foreign file: re-embed and overwrite it
         missing = list(dict.fromkeys(t for t in texts if (encoder.name, t) not in self._memory))

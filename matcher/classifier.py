@@ -28,7 +28,7 @@ class EmbeddingClassifier:
         """Shape (n_samples, n_columns); about 1 for a label, about 0 otherwise."""
         # Ridge.predict without its input checks: one matrix product (this runs on every match).
         scores = np.asarray(X, dtype=np.float64) @ self.model_.coef_.T + self.model_.intercept_
-        return scores.reshape(len(X), -1)
+        return np.asarray(scores).reshape(len(X), -1)
 
 
 def out_of_fold_scores(

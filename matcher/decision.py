@@ -38,7 +38,7 @@ MIN_WORDS = 3
 
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, _EPS, 1 - _EPS)
-    return np.log(p / (1 - p))
+    return np.asarray(np.log(p / (1 - p)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +166,7 @@ def tune_rule(
     calibrate_top: int | None = CALIBRATE_TOP,
     evidence: np.ndarray | None = None,
     accept: float | None = ACCEPT,
-    review_below: float = REVIEW_BELOW,
-    close_margin: float = CLOSE_MARGIN,
-    min_words: int = MIN_WORDS,
+    like: DecisionRule | None = None,
 ) -> DecisionRule:
     """Fit Platt calibration and choose the thresholds on held-out profiles (never the test split).
 
@@ -181,7 +179,8 @@ def tune_rule(
     dominate the fit. (5-fold CV on v4's train+dev rows with v5's data: the best cluster only gives
     ECE 0.030 and second-ranked scores 0.027; the best two, 0.043 and 0.014; routing 0.886 / 0.889.)
     The accept threshold is ``accept`` (see :data:`ACCEPT`), or tuned for routing accuracy when
-    ``None``; the threshold for a second cluster is tuned for the decisions' F1.
+    ``None``; the threshold for a second cluster is tuned for the decisions' F1. The other
+    thresholds (for review) are those of ``like``.
     """
     y = np.array([[c in lab for c in classes] for lab in labels], dtype=int)
     if calibrate_top is not None:
@@ -194,14 +193,12 @@ def tune_rule(
         inputs = np.hstack([inputs, np.repeat(np.asarray(evidence, dtype=np.float64), x_cal.shape[1], axis=0)])
     platt = LogisticRegression(C=PLATT_C if evidence is None else EVIDENCE_C, max_iter=5000)
     platt.fit(inputs, y_cal.reshape(-1))
-    rule = DecisionRule(
+    rule = dataclasses.replace(
+        like or DecisionRule(),
         slope=float(platt.coef_[0, 0]),
         intercept=float(platt.intercept_[0]),
         evidence=tuple(float(w) for w in platt.coef_[0, 1:]),
         max_labels=max_labels,
-        review_below=review_below,
-        close_margin=close_margin,
-        min_words=min_words,
     )
     probs = rule.calibrate(raw, evidence)
     order = np.argsort(-probs, axis=1, kind="stable")
@@ -217,8 +214,13 @@ def tune_rule(
     if accept is None:
         accept = best(
             [
-                np.mean(
-                    [routing_correct(ids[i][:1] if ranked[i, 0] >= t else [], labels[i]) for i in range(len(labels))]
+                float(
+                    np.mean(
+                        [
+                            routing_correct(ids[i][:1] if ranked[i, 0] >= t else [], labels[i])
+                            for i in range(len(labels))
+                        ]
+                    )
                 )
                 for t in grid
             ]

@@ -178,7 +178,7 @@ class Matcher:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         if hasattr(self, "heads_"):
-            self.bind_encoders([load_encoder(name, cache_dir=self.cache_dir) for name in self.encoders])
+            self.bind_encoders([load_encoder(str(name), cache_dir=self.cache_dir) for name in self.encoders])
 
     def bind_encoders(self, encoders: Sequence[Encoder]) -> Matcher:
         """Attach loaded models to an unpickled matcher (same names, same order). Returns ``self``."""
@@ -261,16 +261,18 @@ class Matcher:
         return out_of_fold_scores(joined, Y, alpha=self.classifier_alpha)
 
     def _tune(self, calibration: Sequence[LabelledProfile]) -> None:
-        thresholds = {
-            "review_below": self.review_below,
-            "close_margin": self.close_margin,
-            "min_words": self.min_words,
-            "max_labels": self.max_labels,
-        }
         self.language_rules_: dict[str, DecisionRule] = {}
+        fixed = DecisionRule(
+            accept=self.accept,
+            second=self.accept,
+            review_below=self.review_below,
+            close_margin=self.close_margin,
+            min_words=self.min_words,
+            max_labels=self.max_labels,
+        )
         cal = usable_profiles(calibration, self.classes_)
         if not cal:
-            self.rule_ = DecisionRule(accept=self.accept, second=self.accept, **thresholds)
+            self.rule_ = fixed
             return
         texts = [p.text for p in cal]
         langs = [detect_lang(t) for t in texts]
@@ -279,10 +281,15 @@ class Matcher:
 
         def tuned(rows: np.ndarray) -> DecisionRule:
             ev = None if evidence is None else evidence[rows]
-            rule = tune_rule(
-                raw[rows], [labels[i] for i in rows], self.classes_, evidence=ev, accept=self.accept, **thresholds
+            return tune_rule(
+                raw[rows],
+                [labels[i] for i in rows],
+                self.classes_,
+                max_labels=self.max_labels,
+                evidence=ev,
+                accept=self.accept,
+                like=fixed,
             )
-            return rule
 
         self.rule_ = tuned(np.arange(len(cal)))
         if self.per_language_rules:

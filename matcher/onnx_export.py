@@ -17,6 +17,7 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
+from typing import Any
 
 #: Bump when the exported graph changes (inputs, opset, quantisation recipe).
 EXPORT_VERSION = "1"
@@ -80,7 +81,7 @@ def export(model_dir: Path, target: Path) -> None:
             super().__init__()
             self.model = model
 
-        def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001, ANN202
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
             out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
             return out.last_hidden_state
 

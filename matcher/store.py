@@ -29,7 +29,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -356,7 +356,7 @@ class Store:
         at the same moment take turns and exactly one of them stays active.
         """
         with self.session() as s:
-            decided = s.execute(
+            decided: CursorResult[Any] = s.execute(  # type: ignore[assignment]  # an UPDATE's result is a cursor
                 update(InquiryRow)
                 .where(InquiryRow.id == inquiry_id)
                 .values(officer_clusters=list(clusters), status="decided", decided_at=_now())

@@ -75,7 +75,8 @@ def foreign_language(text: str) -> str | None:
     ranked = _any_language_identifier().rank(text)
     if sum(prob for lang, prob in ranked if lang in LANGUAGES) > FOREIGN_AT_MOST:
         return None
-    return _NAMES.get(ranked[0][0], ranked[0][0])
+    code = str(ranked[0][0])
+    return _NAMES.get(code, code)
 
 
 _LETTERS = re.compile(r"[^\W\d_]+", re.UNICODE)

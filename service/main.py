@@ -102,6 +102,7 @@ def _openapi_with_limits(app: FastAPI) -> Callable[[], dict[str, Any]]:
         if app.openapi_schema is None:  # generate() caches the schema there; document it once
             s = resolve_settings(app)
             document_limits(generate(), max_text_chars=s.max_text_chars, max_batch=s.max_batch)
+        assert app.openapi_schema is not None  # set by generate(), above or on an earlier call
         return app.openapi_schema
 
     return openapi

@@ -180,7 +180,7 @@ def serve(
     s: Settings = ctx.obj
     # The service is its own program; it (and each of its workers) reads the settings from the
     # environment, where the options given here take precedence.
-    given = {"HOST": host, "PORT": port, "WORKERS": workers}
+    given: dict[str, object] = {"HOST": host, "PORT": port, "WORKERS": workers}
     given |= {"DATABASE_URL": s.database_url, "CACHE_DIR": s.cache_dir, "ENCODERS": ",".join(s.encoders)}
     given |= {"BACKEND": s.backend}
     env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}

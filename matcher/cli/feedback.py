@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -89,7 +89,7 @@ def feedback_list(
     """The stored feedback, newest last."""
     with user_errors():
         rows = open_store(ctx.obj).list_feedback(include_withdrawn=all_)
-    items = [
+    items: list[dict[str, Any]] = [
         {
             "id": r.id,
             "labels": r.labels,

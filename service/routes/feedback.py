@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
 
@@ -11,6 +11,9 @@ from service.schemas import FeedbackCreate, FeedbackPublic, FeedbacksPublic, res
 
 router = APIRouter(prefix="/feedback", tags=["feedback"], dependencies=[Admin])
 FeedbackId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+_ALREADY_STORED: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Already stored: the active feedback with this text and labels."}
+}
 
 
 @router.get("", response_model=FeedbacksPublic, responses=responses(401))
@@ -23,8 +26,7 @@ def list_feedback(runtime: RuntimeDep, include_withdrawn: bool = False) -> Feedb
     "",
     response_model=FeedbackPublic,
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"description": "Already stored: the active feedback with this text and labels."}}
-    | responses(401, 413, 503),
+    responses=_ALREADY_STORED | responses(401, 413, 503),
 )
 def add_feedback(body: FeedbackCreate, runtime: RuntimeDep, response: Response) -> FeedbackPublic:
     """A labelled profile (``["none"]`` for out of scope); the matcher is refitted before this answers.
