@@ -7,7 +7,7 @@ from pathlib import Path
 PROJ_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJ_ROOT / "data"
 CATALOGUE_PATH = DATA_DIR / "catalogue" / "clusters.v1.json"
-PROFILES_PATH = DATA_DIR / "labelled" / "profiles.v6.jsonl"
+PROFILES_PATH = DATA_DIR / "labelled" / "profiles.v7.jsonl"
 CHECKS_DIR = DATA_DIR / "checks"
 #: Sets written apart from the labelled profiles, each in two random halves (``half-a``, ``half-b``);
 #: nothing is fitted on them. In the order they were written; data/README.md tells each one's story.
@@ -28,6 +28,9 @@ CHECK_SETS: dict[str, Path] = {
     "hasty-messages": CHECKS_DIR / "hasty-messages.jsonl",
     # formal documents: tender notices, grant summaries, press releases, registry extracts
     "formal-documents": CHECKS_DIR / "formal-documents.jsonl",
+    # real organisations' genres, written blind: trade-press news, reports, registry extracts, job and
+    # tender notices, terms of service, directory entries; nothing was fitted or tuned on it
+    "real-genres": CHECKS_DIR / "real-genres.jsonl",
 }
 VAR_DIR = PROJ_ROOT / "var"
 CACHE_DIR = VAR_DIR / "cache"

@@ -232,3 +232,39 @@ def tune_rule(
 
     second = best([f1_at(t) for t in grid])
     return dataclasses.replace(rule, accept=accept, second=max(second, accept))
+
+
+def tune_rules(
+    raw: np.ndarray,
+    labels: Sequence[Sequence[str]],
+    classes: Sequence[str],
+    *,
+    evidence: np.ndarray | None,
+    langs: Sequence[str] | None,
+    like: DecisionRule,
+    accept: float | None,
+    min_rows: int = 40,
+) -> tuple[DecisionRule, dict[str, DecisionRule]]:
+    """:func:`tune_rule` on all the calibration profiles, and, given their ``langs``, on each language
+    with at least ``min_rows`` of them. Returns the shared rule and the rules by language."""
+
+    def tuned(rows: np.ndarray) -> DecisionRule:
+        return tune_rule(
+            raw[rows],
+            [labels[i] for i in rows],
+            classes,
+            max_labels=like.max_labels,
+            evidence=None if evidence is None else evidence[rows],
+            accept=accept,
+            like=like,
+        )
+
+    shared = tuned(np.arange(len(labels)))
+    by_language: dict[str, DecisionRule] = {}
+    if langs is not None:
+        codes = np.asarray(langs)
+        for lang in np.unique(codes):
+            rows = np.flatnonzero(codes == lang)
+            if rows.size >= min_rows:
+                by_language[str(lang)] = tuned(rows)
+    return shared, by_language

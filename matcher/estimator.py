@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.exceptions import NotFittedError
 
 from matcher._version import __version__
+from matcher.activity_codes import load_activity_codes
 from matcher.cache import EmbeddingCache
 from matcher.catalogue import Catalogue, load_catalogue
 from matcher.classifier import EmbeddingClassifier, out_of_fold_scores
@@ -23,13 +24,13 @@ from matcher.decision import (
     REVIEW_BELOW,
     DecisionRule,
     calibrate_by_language,
-    tune_rule,
+    tune_rules,
 )
 from matcher.encoders import Encoder, load_encoder
 from matcher.evidence import EvidenceIndex, member_sketches
 from matcher.explain import explain_clusters, passages_to_embed
 from matcher.features import nofit_evidence, pair_features
-from matcher.heads import MIN_LANGUAGE_ROWS, LanguageHeads
+from matcher.heads import LanguageHeads
 from matcher.profiles import by_split, distinct_profiles, label_matrix, load_profiles, usable_profiles
 from matcher.results import rank
 from matcher.text import check_texts, detect_lang
@@ -70,6 +71,9 @@ class Matcher:
     nofit_evidence : bool, default True
         Let the calibration weigh how closely a profile resembles those that fit no cluster
         (see :class:`~matcher.decision.DecisionRule`).
+    activity_codes : bool, default True
+        Read the activity codes a profile cites (PKD 2007/2025, NACE) as evidence for the clusters
+        they belong to (``data/activity-codes/``), and name them in the explanation.
     accept : float, default 0.5
         Route to the best cluster when its calibrated score reaches this; else no cluster fits.
     review_below : float, default 0.8
@@ -116,6 +120,7 @@ class Matcher:
         per_language: bool = True,
         per_language_rules: bool = False,
         nofit_evidence: bool = True,
+        activity_codes: bool = True,
         accept: float = ACCEPT,
         review_below: float = REVIEW_BELOW,
         close_margin: float = CLOSE_MARGIN,
@@ -131,6 +136,7 @@ class Matcher:
         self.per_language = per_language
         self.per_language_rules = per_language_rules
         self.nofit_evidence = nofit_evidence
+        self.activity_codes = activity_codes
         self.accept = accept
         self.review_below = review_below
         self.close_margin = close_margin
@@ -229,6 +235,7 @@ class Matcher:
             embed=self._embed_cached,
             embed_first=lambda texts: self._cache.encode(self.encoders_[0], texts),
             tfidf=self.tfidf,
+            codes=load_activity_codes() if self.activity_codes else None,
         )
         # Member sketches are examples too, so a cluster with no labelled profile still has some.
         train = [*member_sketches(catalogue), *labelled]
@@ -271,33 +278,20 @@ class Matcher:
             max_labels=self.max_labels,
         )
         cal = usable_profiles(calibration, self.classes_)
-        if not cal:
-            self.rule_ = fixed
-            return
-        texts = [p.text for p in cal]
-        langs = [detect_lang(t) for t in texts]
-        raw, evidence = self._raw_scores(texts, self._embed_cached(texts), langs, leave_out=True)
-        labels = [p.labels for p in cal]
-
-        def tuned(rows: np.ndarray) -> DecisionRule:
-            ev = None if evidence is None else evidence[rows]
-            return tune_rule(
-                raw[rows],
-                [labels[i] for i in rows],
+        self.rule_ = fixed
+        if cal:
+            texts = [p.text for p in cal]
+            langs = [detect_lang(t) for t in texts]
+            raw, evidence = self._raw_scores(texts, self._embed_cached(texts), langs, leave_out=True)
+            self.rule_, self.language_rules_ = tune_rules(
+                raw,
+                [p.labels for p in cal],
                 self.classes_,
-                max_labels=self.max_labels,
-                evidence=ev,
-                accept=self.accept,
+                evidence=evidence,
+                langs=langs if self.per_language_rules else None,
                 like=fixed,
+                accept=self.accept,
             )
-
-        self.rule_ = tuned(np.arange(len(cal)))
-        if self.per_language_rules:
-            codes = np.asarray(langs)
-            for lang in np.unique(codes):
-                rows = np.flatnonzero(codes == lang)
-                if rows.size >= MIN_LANGUAGE_ROWS:
-                    self.language_rules_[str(lang)] = tuned(rows)
 
     # -- scoring --------------------------------------------------------------------------
 
@@ -335,6 +329,7 @@ class Matcher:
             index.examples.owner,
             len(self.classes_),
             masks=index.same_text(texts) if leave_out else None,
+            codes=index.code_vectors(texts),
             learned=learned if self.classifier else None,
         )
 
@@ -396,7 +391,7 @@ class Matcher:
                 if explain:
                     wanted = ranked.explain(top_k)
                     explanations = explain_clusters(
-                        self.index_, self.encoders_[0], text, wanted, whole=whole, parts=own
+                        self.index_, self.encoders_[0], text, wanted, whole=whole, parts=own, lang=langs[i]
                     )
                 out.append(ranked.result(text, langs[i], self.catalogue_, explanations, self.provenance_))
         return out

@@ -19,6 +19,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from matcher.activity_codes import ActivityCodes, describe
 from matcher.catalogue import Catalogue
 from matcher.config import NO_FIT
 from matcher.terms import generic_stems
@@ -81,6 +82,8 @@ class EvidenceIndex:
     generic_stems : set of str
         Word stems that occur in the terms of more than one cluster.
     ngrams : NgramPools or None
+    codes : ActivityCodes or None
+        Which clusters the activity codes a profile cites (PKD, NACE) point at.
     """
 
     def __init__(
@@ -95,6 +98,7 @@ class EvidenceIndex:
         term_emb: np.ndarray,
         generic_stems: set[str],
         ngrams: NgramPools | None,
+        codes: ActivityCodes | None = None,
     ) -> None:
         self.classes = classes
         self.prototypes = prototypes
@@ -106,6 +110,7 @@ class EvidenceIndex:
         self.term_emb = term_emb
         self.generic_stems = generic_stems
         self.ngrams = ngrams
+        self.codes = codes
 
     @classmethod
     def build(
@@ -116,6 +121,7 @@ class EvidenceIndex:
         embed: EmbedAll,
         embed_first: EmbedFirst,
         tfidf: bool = True,
+        codes: ActivityCodes | None = None,
     ) -> EvidenceIndex:
         """Index ``catalogue`` with its member sketches and ``labelled`` (examples and feedback) as examples."""
         classes = catalogue.ids
@@ -153,6 +159,7 @@ class EvidenceIndex:
             term_emb,
             generic_stems(catalogue),
             ngrams,
+            codes,
         )
 
     @property
@@ -197,6 +204,25 @@ class EvidenceIndex:
             a, b = len(self.prototypes.texts), len(self.prototypes.texts) + len(self.examples.texts)
             sims.append((pools[:, :a], pools[:, a:b], pools[:, b:]))
         return sims
+
+    def code_vectors(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+        """What the activity codes each text cites say: per cluster the strongest code's weight,
+        (n_texts, n_clusters), and whether the text cites any code at all, (n_texts,) of 0/1.
+        ``None`` when the index has no code table."""
+        if self.codes is None:
+            return None
+        vectors = [self.codes.vector(t, self.classes) for t in texts]
+        scores = np.array([v.scores for v in vectors], dtype=np.float64).reshape(len(texts), len(self.classes))
+        return scores, np.array([float(v.cited) for v in vectors])
+
+    def code_notes(self, text: str, lang: str) -> dict[str, tuple[str, ...]]:
+        """Per cluster, the activity codes of ``text`` that point at it, described in ``lang``."""
+        if self.codes is None:
+            return {}
+        found = self.codes.evidence(text, self.classes)
+        return {
+            cid: tuple(dict.fromkeys(describe(m, code, lang) for m, code, _ in hits)) for cid, hits in found.items()
+        }
 
     def same_text(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Where each text *is* a pooled item, per pool: boolean masks (n_texts, n_items), so that a

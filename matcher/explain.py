@@ -3,6 +3,7 @@ with the catalogue terms and the labelled examples they resemble."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 
@@ -38,13 +39,30 @@ def explain_clusters(
     *,
     whole: np.ndarray | None = None,
     parts: np.ndarray | None = None,
+    lang: str = "en",
 ) -> dict[str, Explanation]:
     """Explanations for ``cluster_ids``, from the evidence ``index`` and its first ``encoder``.
 
     ``whole`` is the text's embedding by the first encoder and ``parts`` that of
     :func:`passages_to_embed` when the caller has them (the matcher embeds them with the text,
-    in the same call); whatever is missing is embedded here.
+    in the same call); whatever is missing is embedded here. Activity codes the text cites are
+    named in ``lang``.
     """
+    explanations = _by_passages(index, encoder, text, cluster_ids, whole, parts)
+    notes = index.code_notes(text, lang)
+    return {
+        cid: dataclasses.replace(e, activity_codes=notes[cid]) if cid in notes else e for cid, e in explanations.items()
+    }
+
+
+def _by_passages(
+    index: EvidenceIndex,
+    encoder: Encoder,
+    text: str,
+    cluster_ids: Sequence[str],
+    whole: np.ndarray | None,
+    parts: np.ndarray | None,
+) -> dict[str, Explanation]:
     passages = split_passages(text)
     if not passages:
         return {cid: Explanation((), ()) for cid in cluster_ids}

@@ -29,6 +29,7 @@ def pair_features(
     n_clusters: int,
     *,
     masks: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    codes: tuple[np.ndarray, np.ndarray] | None = None,
     learned: np.ndarray | None = None,
 ) -> np.ndarray:
     """The features of every (profile, cluster) pair, shape (n, k, f).
@@ -41,6 +42,8 @@ def pair_features(
         n_clusters: ``k``.
         masks: boolean masks of the same shapes as a source's three matrices; a masked item is
             left out (a profile is never evidence for itself while the matcher is fitted).
+        codes: what the activity codes the profiles cite say: (n, k) weights and (n,) whether any
+            code is cited; appended as those two, when given.
         learned: (n, k + 1) classifier scores, the last column for "fits no cluster"; appended as
             value, margin, z-score and the no-fit score, when given.
 
@@ -69,7 +72,10 @@ def pair_features(
             margin, z = relative(v)
             blocks.extend([v, margin, z])
         blocks.extend([none_max, none_mean, ex_max - none_max, ex_mean - none_mean])
-    if learned is not None:
+    if codes is not None:
+        weights, cited = codes
+        blocks.extend([weights.astype(np.float32), np.repeat(cited.reshape(-1, 1), k, axis=1).astype(np.float32)])
+    if learned is not None:  # last: the no-fit score is the last feature (see nofit_evidence)
         p_cluster, p_none = learned[:, :k], np.repeat(learned[:, k:], k, axis=1)
         margin, z = relative(p_cluster)
         blocks.extend([p_cluster, margin, z, p_none])

@@ -28,16 +28,18 @@ class Explanation:
     evidence: tuple[Evidence, ...]
     matched_terms: tuple[str, ...]
     similar_examples: tuple[str, ...] = ()
+    activity_codes: tuple[str, ...] = ()  # the activity codes (PKD, NACE) cited that point here, described
 
     def summary(self) -> str:
         """One readable sentence, e.g. for a table cell."""
+        codes = "; ".join(self.activity_codes[:2])
         if not self.evidence:
-            return "no passage of the profile relates to this cluster"
+            return codes or "no passage of the profile relates to this cluster"
         lead = self.evidence[0].text
         if len(lead) > 90:
             lead = lead[:87] + "..."
         terms = ", ".join(self.matched_terms[:4])
-        return f'"{lead}"' + (f" ~ {terms}" if terms else "")
+        return f'"{lead}"' + (f" ~ {terms}" if terms else "") + (f" ({codes})" if codes else "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,19 +12,24 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from matcher.catalogue import Catalogue, Cluster
 from matcher.serialize import result_to_dict
 from matcher.store import FeedbackRow, InquiryRow
-from matcher.text import INVISIBLE
+from matcher.text import INVISIBLE, is_valid_unicode
 from matcher.types import MatchResult
 
 
 def _storable(value: str) -> str:
-    """Replace NUL, which PostgreSQL cannot store in text, by U+FFFD (so offsets stay right).
+    """Refuse a lone surrogate (a JSON escape such as ``\\udfff``), which can be neither stored nor
+    sent back; replace NUL, which PostgreSQL cannot store in text, by U+FFFD (so offsets stay right).
 
-    Lone surrogates never get here: strict validation already rejects them as invalid Unicode.
+    Constrained strings (profile texts) are already refused by pydantic as invalid Unicode; this
+    gives the others (a contact, a triage id) the same 422.
     """
+    if not is_valid_unicode(value):
+        raise PydanticCustomError("string_unicode", "Input should be valid Unicode text, not a lone surrogate")
     return value.replace("\x00", "\ufffd")
 
 
@@ -47,8 +52,9 @@ def _not_blank(value: str) -> str:
 Str = Annotated[str, AfterValidator(_storable)]
 #: A string with some visible content (profile texts, catalogue fields).
 _VISIBLE: dict[str, Any] = {"pattern": VISIBLE}  # documented for clients; enforced with a clearer message
+# Blank is judged before _storable: the U+FFFD that stands for a NUL would look like something to show.
 NonBlank = Annotated[
-    str, Field(min_length=1, json_schema_extra=_VISIBLE), AfterValidator(_storable), AfterValidator(_not_blank)
+    str, Field(min_length=1, json_schema_extra=_VISIBLE), AfterValidator(_not_blank), AfterValidator(_storable)
 ]
 ProfileText = Annotated[
     str,
@@ -58,8 +64,8 @@ ProfileText = Annotated[
         description="The company's profile in English or Polish; not blank, at most MATCHER_MAX_TEXT_CHARS characters.",
         examples=["Projektujemy i montujemy instalacje chłodnicze dla przemysłu spożywczego."],
     ),
-    AfterValidator(_storable),
     AfterValidator(_not_blank),
+    AfterValidator(_storable),
 ]
 ClusterId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$", examples=["hvac"])]
 #: A cluster id a new cluster may take: ``none`` is reserved for "fits no cluster".
@@ -166,6 +172,7 @@ class ExplanationPublic(BaseModel):
     evidence: list[EvidencePublic]
     matched_terms: list[str]
     similar_examples: list[str]
+    activity_codes: list[str] = Field(description="Activity codes (PKD, NACE) the profile cites that point here.")
 
 
 class ClusterMatchPublic(BaseModel):
@@ -208,7 +215,7 @@ class RankedPublic(BaseModel):
 
 
 class TriageLinePublic(BaseModel):
-    """The triage line of DESIGN.md, the same as ``matcher triage`` writes."""
+    """A triage line, the same as ``matcher triage`` writes (other programs read these fields)."""
 
     id: str
     decision: list[str]

@@ -108,6 +108,7 @@ HALVES = {
     "mixed-intake": 95,
     "hasty-messages": 95,
     "formal-documents": 95,
+    "real-genres": 100,
 }
 
 

@@ -1,4 +1,4 @@
-"""``POST /v1/triage``: a batch of profiles in, one triage line each (the format of DESIGN.md)."""
+"""``POST /v1/triage``: a batch of profiles in, one triage line each (as ``matcher triage`` writes them)."""
 
 from __future__ import annotations
 

@@ -56,7 +56,7 @@ def test_match_table(env):
     assert "decision:" in result.stdout
 
 
-@pytest.mark.parametrize("blank", ["   ", "\u200b\u200c"])
+@pytest.mark.parametrize("blank", ["   ", "\u200b\u200c", "\x00\x00"])
 def test_match_empty_text_is_one_line_error(env, blank):
     result = run("match", blank)
     assert result.exit_code == 2
@@ -215,6 +215,20 @@ def test_feedback_import_refuses_bad_lines_and_keeps_the_good_ones(env):
     assert [x["labels"] for x in json.loads(run("feedback", "list", "--json").stdout)] == [["ict"]]
 
 
+def test_feedback_import_takes_either_spelling_of_no_cluster(env):
+    rows = [
+        {"text": "Piekarnia w Sopocie", "labels": []},
+        {"text": "Piekarnia w Sopocie", "labels": ["none"]},  # the same profile, written the other way
+        {"text": "Kwiaciarnia w Gdyni", "labels": ["none"]},
+        {"text": "Kutry i piekarnia", "labels": ["none", "maritime"]},
+    ]
+    result = run("feedback", "import", str(_jsonl(env / "fb.jsonl", rows)))
+    assert result.exit_code == 1
+    assert "line 4" in result.stderr and "'none' (no cluster fits) cannot stand with a cluster" in result.stderr
+    assert "1 already stored" in result.stderr
+    assert [x["labels"] for x in json.loads(run("feedback", "list", "--json").stdout)] == [["none"], ["none"]]
+
+
 def test_feedback_import_of_a_missing_file_is_one_line_and_exit_2(env):
     result = run("feedback", "import", str(env / "nowhere.jsonl"))
     assert result.exit_code == 2
@@ -273,7 +287,7 @@ def test_a_store_that_cannot_be_opened_hides_the_password(env):
 
 
 def test_an_encoder_that_cannot_load_is_one_line_and_exit_2(env, monkeypatch):
-    def missing(settings):
+    def missing(*args, **kwargs):
         raise OSError("no-such-model is not a local folder and nothing may be downloaded\nmore detail")
 
     monkeypatch.setattr(matcher.loading, "load_encoders", missing)

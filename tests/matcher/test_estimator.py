@@ -25,6 +25,7 @@ def test_init_only_stores_arguments(hashing_encoder):
         "per_language": True,
         "per_language_rules": False,
         "nofit_evidence": True,
+        "activity_codes": True,
         "accept": 0.5,
         "review_below": 0.8,
         "close_margin": 0.1,
@@ -56,7 +57,7 @@ def test_bad_max_labels_is_refused_at_fit(hashing_encoder, catalogue):
         Matcher([hashing_encoder], cache_dir=None, max_labels=0).fit(catalogue)
 
 
-@pytest.mark.parametrize("bad", ["", "   \n", "\u200b\u2060"])
+@pytest.mark.parametrize("bad", ["", "   \n", "\u200b\u2060", "\x00\x00"])
 def test_empty_text_is_a_value_error(small_matcher, bad):
     with pytest.raises(ValueError, match="empty"):
         small_matcher.match(bad)

@@ -56,3 +56,24 @@ def test_real_explanation_cites_similar_labelled_examples(real_matcher):
     top = r.ranking[0].explanation
     assert r.ranking[0].cluster == "maritime"
     assert top is not None and top.similar_examples
+
+
+def test_activity_codes_are_named_in_the_profile_language(small_matcher):
+    m = small_matcher
+    text = "Przedmiot działalności: PKD 28.25.Z. Firma z Gdyni."
+    pl = explain_clusters(m.index_, m.encoders_[0], text, m.classes_, lang="pl")
+    assert pl["hvac"].activity_codes and "chłodnicz" in pl["hvac"].activity_codes[0]
+    assert "PKD 28.25" in pl["hvac"].summary()
+    en = explain_clusters(m.index_, m.encoders_[0], text, m.classes_, lang="en")
+    assert "cooling" in en["hvac"].activity_codes[0]
+    assert not pl["ict"].activity_codes  # 28.25 points at no ICT
+
+
+def test_matching_reads_the_codes_as_features(small_matcher):
+    with_codes = small_matcher
+    assert with_codes.index_.codes is not None
+    text = "Spółka z o.o., Gdańsk. PKD 28.25.Z"
+    codes = with_codes.index_.code_vectors([text])
+    assert codes is not None and codes[1][0] == 1.0
+    assert codes[0][0, with_codes.classes_.index("hvac")] == 1.0
+    assert with_codes.match(text).ranking[0].explanation is not None
