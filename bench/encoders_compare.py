@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import platform
 import resource
@@ -560,6 +561,15 @@ def paired(q: dict[str, Any], base: str, other: str, datasets: list[str], lang: 
     return gained, lost, n
 
 
+def sign_test(gained: int, lost: int) -> float:
+    """Two-sided exact sign test of ``gained`` against ``lost`` (ties left out)."""
+    n = gained + lost
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, k) for k in range(min(gained, lost) + 1)) / 2**n
+    return float(min(1.0, 2 * tail))
+
+
 def render(q: dict[str, Any] | None, s: dict[str, Any] | None) -> str:
     lines = ["# Encoder sets compared with the full matcher", ""]
     lines.append(
@@ -615,21 +625,22 @@ def render(q: dict[str, Any] | None, s: dict[str, Any] | None) -> str:
             "",
             "### Routing, each set against A, profile by profile",
             "",
-            "Profiles routed right by the set and wrongly by A (+), and the reverse (-); test split and "
-            "check sets together.",
+            "Profiles routed right by the set and wrongly by A (+), and the reverse (-), out of n; p: two-sided "
+            "exact sign test on + against -.",
             "",
-            "| set | pl: + / - (n) | en: + / - (n) | all: + / - (n) |",
-            "|---|---|---|---|",
+            "| data | set | pl: + / - (n), p | en: + / - (n), p | all: + / - (n), p |",
+            "|---|---|---|---|---|",
         ]
-        every = ["test split", *q["checks"]]
-        for name in sets:
-            if name == "A" or "A" not in q["sets"]:
-                continue
-            cells = []
-            for lang in ("pl", "en", "all"):
-                g, lo, n = paired(q, "A", name, every, lang)
-                cells.append(f"+{g} / -{lo} ({n})")
-            lines.append(f"| {name} | {' | '.join(cells)} |")
+        groups = [("test split + checks", ["test split", *q["checks"]])] + [(a, [a]) for a in q["apart"]]
+        for label, group in groups:
+            for name in sets:
+                if name == "A" or "A" not in q["sets"]:
+                    continue
+                cells = []
+                for lang in ("pl", "en", "all"):
+                    g, lo, n = paired(q, "A", name, group, lang)
+                    cells.append(f"+{g} / -{lo} ({n}), {sign_test(g, lo):.2g}")
+                lines.append(f"| {label} | {name} | {' | '.join(cells)} |")
         lines += [
             "",
             "### Each check set: routing and top-1 per language",

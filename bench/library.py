@@ -43,13 +43,14 @@ def stage_breakdown(m: Any, text: str, rounds: int) -> dict[str, Any]:
     from matcher.explain import explain_clusters, passages_to_embed
     from matcher.results import rank
     from matcher.text import detect_lang
+    from matcher.threads import encode_all
 
     stages: dict[str, list[float]] = {
         k: [] for k in ("embed", "features_and_head", "calibrate", "result_no_explain", "explain")
     }
     for _ in range(rounds):
         t0 = time.perf_counter()
-        emb, parts = m._embed([text], [p.text for p in passages_to_embed(text)])
+        emb, parts = encode_all(m.encoders_, [text], [p.text for p in passages_to_embed(text)])
         t1 = time.perf_counter()
         lang = detect_lang(text)
         raw, evidence = m._raw_scores([text], emb, [lang])

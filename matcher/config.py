@@ -8,6 +8,8 @@ PROJ_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJ_ROOT / "data"
 CATALOGUE_PATH = DATA_DIR / "catalogue" / "clusters.v1.json"
 PROFILES_PATH = DATA_DIR / "labelled" / "profiles.v7.jsonl"
+#: Texts that say nothing of what an organisation does: what "can't tell" looks like.
+UNCLEAR_PATH = DATA_DIR / "labelled" / "no-sector-information.jsonl"
 CHECKS_DIR = DATA_DIR / "checks"
 #: Sets written apart from the labelled profiles, each in two random halves (``half-a``, ``half-b``);
 #: nothing is fitted on them. In the order they were written; data/README.md tells each one's story.

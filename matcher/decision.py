@@ -31,6 +31,13 @@ ACCEPT = 0.5
 REVIEW_BELOW = 0.8
 #: ... and so does one where a cluster left out of the decision scores within this of the best.
 CLOSE_MARGIN = 0.1
+#: The review reason of a text that says nothing of what the organisation makes or does.
+CANT_TELL = "can't tell: the text does not say what the organisation makes or does"
+#: How much closer to the texts that say nothing of a sector than to out-of-scope profiles a text
+#: must be to be called unclear rather than out of scope (see :meth:`EvidenceIndex.unclear_margin`).
+#: The middle of the best plateau on the dev split: of the texts with no routing, 40 of 44 that say
+#: nothing of a sector are called unclear, and 0 to 2 of the 69 out-of-scope profiles.
+UNCLEAR_MARGIN = -0.03
 #: A profile with fewer words than this goes to review whatever its scores ("test", "hello"). None
 #: of the labelled profiles in data/ is that short, so no measured figure depends on it.
 MIN_WORDS = 3
@@ -41,6 +48,14 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.asarray(np.log(p / (1 - p)))
 
 
+def _rank_inputs(lr: np.ndarray) -> np.ndarray:
+    """Per (profile, cluster) pair of logits ``lr`` (..., n_clusters): whether the cluster is the
+    profile's best, its logit when it is, and how far below the best it is; shape (..., n_clusters, 3)."""
+    best = lr.max(axis=-1, keepdims=True)
+    is_best = (lr >= best).astype(np.float64)
+    return np.stack([is_best, lr * is_best, best - lr], axis=-1)
+
+
 @dataclass(frozen=True, slots=True)
 class DecisionRule:
     """Platt calibration of the head's scores, then thresholds on the calibrated scores.
@@ -49,6 +64,11 @@ class DecisionRule:
     resembles profiles that fit no cluster, one number per similarity source, and the classifier's
     no-fit score): a profile that looks like a shop or a news portal then scores lower on every
     cluster, however much it talks like one.
+
+    With ``rank`` weights the calibration covers every cluster of a ranking, not the best alone:
+    it also weighs whether a cluster is the best and how far below the best it is, so that the
+    second and third clusters' scores are, like the best one's, the probability that an officer
+    accepts them.
 
     - the best cluster is routed to when its score reaches ``accept``; otherwise no cluster fits;
     - a second cluster joins when its score reaches ``second`` (up to ``max_labels``);
@@ -61,6 +81,7 @@ class DecisionRule:
     slope: float = 1.0
     intercept: float = 0.0
     evidence: tuple[float, ...] = ()
+    rank: tuple[float, ...] = ()
     accept: float = ACCEPT
     second: float = ACCEPT
     review_below: float = REVIEW_BELOW
@@ -75,7 +96,10 @@ class DecisionRule:
         it is required when the rule was fitted with it.
         """
         raw = np.asarray(raw, dtype=np.float64)
-        z = self.slope * _logit(raw) + self.intercept
+        lr = _logit(raw)
+        z = self.slope * lr + self.intercept
+        if self.rank:
+            z = z + _rank_inputs(lr) @ np.asarray(self.rank)
         if self.evidence:
             if evidence is None:
                 raise ValueError("this rule weighs no-fit evidence: pass the profiles' evidence")
@@ -90,16 +114,21 @@ class DecisionRule:
         *,
         words: int | None = None,
         foreign: str | None = None,
+        unclear: bool = False,
     ) -> tuple[list[str], bool, str | None]:
         """``ranked_scores`` best first. Returns (decision, needs_review, reason).
 
         ``words`` is the text's number of words and ``foreign`` the language it reads as when that
         is neither English nor Polish (see :func:`matcher.text.foreign_language`); a foreign text
-        is still routed by its scores, but by a guess, so that is the reason given.
+        is still routed by its scores, but by a guess, so that is the reason given. ``unclear``
+        says the text resembles those that say nothing of what an organisation does: when no
+        cluster fits, the reason is then that nobody can tell, not that it is out of scope.
         """
         decision, review, reason = self._by_scores(ranked_scores, ranked_ids)
         if foreign:
             return decision, True, f"written in neither English nor Polish (it reads as {foreign})"
+        if unclear and not decision:
+            return decision, True, CANT_TELL
         if words is not None and words < self.min_words and not review:  # the scores rest on too little
             return decision, True, f"too short to judge ({words} {'word' if words == 1 else 'words'})"
         return decision, review, reason
@@ -167,6 +196,7 @@ def tune_rule(
     evidence: np.ndarray | None = None,
     accept: float | None = ACCEPT,
     like: DecisionRule | None = None,
+    all_pairs: bool = False,
 ) -> DecisionRule:
     """Fit Platt calibration and choose the thresholds on held-out profiles (never the test split).
 
@@ -181,8 +211,16 @@ def tune_rule(
     The accept threshold is ``accept`` (see :data:`ACCEPT`), or tuned for routing accuracy when
     ``None``; the threshold for a second cluster is tuned for the decisions' F1. The other
     thresholds (for review) are those of ``like``.
+
+    With ``all_pairs`` every (profile, cluster) pair is calibrated, with the cluster's rank as
+    inputs (see :class:`DecisionRule`), and a second cluster joins the decision when its score
+    reaches ``accept`` too: a cluster the scores call likely is in the decision.
     """
     y = np.array([[c in lab for c in classes] for lab in labels], dtype=int)
+    if all_pairs:
+        return _all_pairs_rule(
+            raw, y, evidence, like or DecisionRule(), max_labels, ACCEPT if accept is None else accept
+        )
     if calibrate_top is not None:
         top = np.argsort(-raw, axis=1, kind="stable")[:, :calibrate_top]
         x_cal, y_cal = np.take_along_axis(raw, top, axis=1), np.take_along_axis(y, top, axis=1)
@@ -234,6 +272,29 @@ def tune_rule(
     return dataclasses.replace(rule, accept=accept, second=max(second, accept))
 
 
+def _all_pairs_rule(
+    raw: np.ndarray, y: np.ndarray, evidence: np.ndarray | None, like: DecisionRule, max_labels: int, accept: float
+) -> DecisionRule:
+    """Calibration of every (profile, cluster) pair, with the cluster's rank among the inputs."""
+    lr = _logit(np.asarray(raw, dtype=np.float64))
+    n, k = lr.shape
+    inputs = np.hstack([lr.reshape(-1, 1), _rank_inputs(lr).reshape(-1, 3)])
+    if evidence is not None:  # each profile's evidence beside each of its pairs
+        inputs = np.hstack([inputs, np.repeat(np.asarray(evidence, dtype=np.float64), k, axis=0)])
+    platt = LogisticRegression(C=EVIDENCE_C, max_iter=5000).fit(inputs, y.reshape(-1))
+    coef = platt.coef_[0]
+    return dataclasses.replace(
+        like,
+        slope=float(coef[0]),
+        intercept=float(platt.intercept_[0]),
+        rank=tuple(float(w) for w in coef[1:4]),
+        evidence=tuple(float(w) for w in coef[4:]),
+        max_labels=max_labels,
+        accept=accept,
+        second=accept,
+    )
+
+
 def tune_rules(
     raw: np.ndarray,
     labels: Sequence[Sequence[str]],
@@ -243,6 +304,7 @@ def tune_rules(
     langs: Sequence[str] | None,
     like: DecisionRule,
     accept: float | None,
+    all_pairs: bool = False,
     min_rows: int = 40,
 ) -> tuple[DecisionRule, dict[str, DecisionRule]]:
     """:func:`tune_rule` on all the calibration profiles, and, given their ``langs``, on each language
@@ -257,6 +319,7 @@ def tune_rules(
             evidence=None if evidence is None else evidence[rows],
             accept=accept,
             like=like,
+            all_pairs=all_pairs,
         )
 
     shared = tuned(np.arange(len(labels)))

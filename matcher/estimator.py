@@ -16,12 +16,13 @@ from matcher.activity_codes import load_activity_codes
 from matcher.cache import EmbeddingCache
 from matcher.catalogue import Catalogue, load_catalogue
 from matcher.classifier import EmbeddingClassifier, out_of_fold_scores
-from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, PROFILES_PATH
+from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, PROFILES_PATH, UNCLEAR_PATH
 from matcher.decision import (
     ACCEPT,
     CLOSE_MARGIN,
     MIN_WORDS,
     REVIEW_BELOW,
+    UNCLEAR_MARGIN,
     DecisionRule,
     calibrate_by_language,
     tune_rules,
@@ -31,7 +32,7 @@ from matcher.evidence import EvidenceIndex, member_sketches
 from matcher.explain import explain_clusters, passages_to_embed
 from matcher.features import nofit_evidence, pair_features
 from matcher.heads import LanguageHeads
-from matcher.profiles import by_split, distinct_profiles, label_matrix, load_profiles, usable_profiles
+from matcher.profiles import by_split, distinct_profiles, label_matrix, load_profiles, read_texts, usable_profiles
 from matcher.results import rank
 from matcher.text import check_texts, detect_lang
 from matcher.threads import encode_all
@@ -61,10 +62,8 @@ class Matcher:
         Where catalogue and example embeddings are cached; ``None`` caches nothing.
     C : float, default 0.03
         Inverse regularisation strength of the logistic head.
-    classifier : bool, default True
-        Also learn a ridge classifier on the embeddings of the labelled examples.
-    classifier_alpha : float, default 0.3
-        Its regularisation strength.
+    classifier, classifier_alpha : bool, default True; float, default 0.3
+        Also learn a ridge classifier on the embeddings of the labelled examples; its regularisation.
     per_language : bool, default True
         One head per detected language (English, Polish), so each weighs the encoders by how
         well they serve that language; a shared head covers languages with few examples.
@@ -74,6 +73,13 @@ class Matcher:
     activity_codes : bool, default True
         Read the activity codes a profile cites (PKD 2007/2025, NACE) as evidence for the clusters
         they belong to (``data/activity-codes/``), and name them in the explanation.
+    unclear_margin : float, default -0.03
+        When no cluster fits, call the text unclear ("can't tell") rather than out of scope when it is
+        this much closer to the texts that say nothing of a sector (``fit(unclear=...)``) than to
+        the profiles that fit no cluster.
+    calibrate_all : bool, default True
+        Calibrate every cluster's score, not the best one's alone, and route to a second cluster when
+        its score reaches ``accept`` (otherwise at a threshold tuned for the decisions' F1).
     accept : float, default 0.5
         Route to the best cluster when its calibrated score reaches this; else no cluster fits.
     review_below : float, default 0.8
@@ -86,8 +92,7 @@ class Matcher:
     Attributes
     ----------
     catalogue_ : Catalogue
-    classes_ : tuple of str
-        The cluster ids, in catalogue order.
+    classes_ : tuple of str (the cluster ids, in catalogue order)
     encoders_ : list of Encoder
     index_ : EvidenceIndex
         The catalogue, the examples and the no-fit profiles, embedded: what a profile is compared with.
@@ -121,6 +126,8 @@ class Matcher:
         per_language_rules: bool = False,
         nofit_evidence: bool = True,
         activity_codes: bool = True,
+        unclear_margin: float = UNCLEAR_MARGIN,
+        calibrate_all: bool = True,
         accept: float = ACCEPT,
         review_below: float = REVIEW_BELOW,
         close_margin: float = CLOSE_MARGIN,
@@ -137,12 +144,12 @@ class Matcher:
         self.per_language_rules = per_language_rules
         self.nofit_evidence = nofit_evidence
         self.activity_codes = activity_codes
+        self.unclear_margin = unclear_margin
+        self.calibrate_all = calibrate_all
         self.accept = accept
         self.review_below = review_below
         self.close_margin = close_margin
         self.min_words = min_words
-
-    # -- construction ---------------------------------------------------------------------
 
     @classmethod
     def from_defaults(
@@ -158,8 +165,9 @@ class Matcher:
         cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
         # Not ``known=cat.ids``: after a cluster is deleted, its profiles are skipped by fit, not fatal.
         labelled = load_profiles(profiles) if profiles else []
+        unclear = read_texts(UNCLEAR_PATH, split="train") if UNCLEAR_PATH.exists() else []
         return cls(encoders, cache_dir=cache_dir).fit(
-            cat, by_split(labelled, "train"), calibration=by_split(labelled, "dev"), feedback=feedback
+            cat, by_split(labelled, "train"), calibration=by_split(labelled, "dev"), feedback=feedback, unclear=unclear
         )
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
@@ -196,10 +204,7 @@ class Matcher:
         return self
 
     def __repr__(self) -> str:
-        names = [e if isinstance(e, str) else e.name for e in self.encoders]
-        return f"Matcher(encoders={names!r}, tfidf={self.tfidf}, max_labels={self.max_labels})"
-
-    # -- fitting --------------------------------------------------------------------------
+        return f"Matcher(encoders={[getattr(e, 'name', e) for e in self.encoders]!r}, tfidf={self.tfidf})"
 
     def fit(
         self,
@@ -208,16 +213,15 @@ class Matcher:
         *,
         calibration: Sequence[LabelledProfile] = (),
         feedback: Iterable[LabelledProfile] = (),
+        unclear: Sequence[str] = (),
     ) -> Matcher:
         """Embed the catalogue and examples, fit the head, then calibrate and tune on ``calibration``.
 
-        ``feedback`` (the office's corrections) is learned from as ``examples`` are: it joins the
-        examples each profile is compared with, the classifier and the head's training (see
-        ``data/README.md`` for what that measured). The feedback is taken as a set, so the same
-        corrections in any order give the same routing, and withdrawing one restores the earlier
-        routing exactly. A calibration profile that is also an example is left out of its own
-        similarities. A label the catalogue lacks is dropped (see
-        :func:`~matcher.profiles.usable_profiles`). Returns ``self``.
+        ``feedback`` (the office's corrections) is learned from as ``examples`` are, taken as a set:
+        the same corrections in any order give the same routing. ``unclear`` are texts that say
+        nothing of what an organisation does (see ``unclear_margin``). A calibration profile that is
+        also an example is left out of its own similarities; a label the catalogue lacks is dropped
+        (:func:`~matcher.profiles.usable_profiles`). Returns ``self``.
         """
         if self.max_labels < 1:
             raise ValueError(f"max_labels must be >= 1, got {self.max_labels}")
@@ -236,6 +240,7 @@ class Matcher:
             embed_first=lambda texts: self._cache.encode(self.encoders_[0], texts),
             tfidf=self.tfidf,
             codes=load_activity_codes() if self.activity_codes else None,
+            unclear=unclear,
         )
         # Member sketches are examples too, so a cluster with no labelled profile still has some.
         train = [*member_sketches(catalogue), *labelled]
@@ -291,9 +296,8 @@ class Matcher:
                 langs=langs if self.per_language_rules else None,
                 like=fixed,
                 accept=self.accept,
+                all_pairs=self.calibrate_all,
             )
-
-    # -- scoring --------------------------------------------------------------------------
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "heads_"):
@@ -301,9 +305,6 @@ class Matcher:
 
     def _embed_cached(self, texts: list[str]) -> list[np.ndarray]:
         return [self._cache.encode(e, texts) for e in self.encoders_]
-
-    def _embed(self, texts: list[str], extra: Sequence[str] = ()) -> tuple[list[np.ndarray], np.ndarray]:
-        return encode_all(self.encoders_, texts, extra)
 
     def _features(
         self,
@@ -354,9 +355,7 @@ class Matcher:
         self._check_fitted()
         texts = check_texts(texts)
         langs = [detect_lang(t) for t in texts]
-        return self._calibrated(texts, self._embed(texts)[0], langs)[0]
-
-    # -- the public verbs -----------------------------------------------------------------
+        return self._calibrated(texts, encode_all(self.encoders_, texts)[0], langs)[0]
 
     def match(self, text: str, *, top_k: int | None = None, explain: bool = True) -> MatchResult:
         """Rank every cluster for one profile, decide, and (by default) explain the top ``top_k``.
@@ -380,13 +379,14 @@ class Matcher:
         for start in range(0, len(texts), batch_size):
             chunk = texts[start : start + batch_size]
             passages = [[p.text for p in passages_to_embed(t)] if explain else [] for t in chunk]
-            embedded, parts = self._embed(chunk, [p for ps in passages for p in ps])
+            embedded, parts = encode_all(self.encoders_, chunk, [p for ps in passages for p in ps])
             ends = np.cumsum([len(ps) for ps in passages])
             langs = [detect_lang(t) for t in chunk]  # once per text: the head, the rule and the result use it
             probs, rules = self._calibrated(chunk, embedded, langs)
+            unclear = self.index_.unclear_margin(embedded) > self.unclear_margin
             for i, text in enumerate(chunk):
                 whole, own = embedded[0][i], parts[ends[i] - len(passages[i]) : ends[i]]
-                ranked = rank(probs[i], rules[i], self.classes_, text)
+                ranked = rank(probs[i], rules[i], self.classes_, text, unclear=bool(unclear[i]))
                 explanations = {}
                 if explain:
                     wanted = ranked.explain(top_k)

@@ -81,6 +81,9 @@ class EvidenceIndex:
         ``term_emb`` its embedding by the first encoder, shape (n_terms, dim).
     generic_stems : set of str
         Word stems that occur in the terms of more than one cluster.
+    unclear : Pool
+        Texts that say nothing of what an organisation does (a mission statement, a prize, a
+        dividend): what "can't tell" looks like.
     ngrams : NgramPools or None
     codes : ActivityCodes or None
         Which clusters the activity codes a profile cites (PKD, NACE) point at.
@@ -99,6 +102,7 @@ class EvidenceIndex:
         generic_stems: set[str],
         ngrams: NgramPools | None,
         codes: ActivityCodes | None = None,
+        unclear: Pool | None = None,
     ) -> None:
         self.classes = classes
         self.prototypes = prototypes
@@ -111,6 +115,7 @@ class EvidenceIndex:
         self.generic_stems = generic_stems
         self.ngrams = ngrams
         self.codes = codes
+        self.unclear = unclear if unclear is not None else Pool([], np.zeros(0, dtype=int), [])
 
     @classmethod
     def build(
@@ -122,6 +127,7 @@ class EvidenceIndex:
         embed_first: EmbedFirst,
         tfidf: bool = True,
         codes: ActivityCodes | None = None,
+        unclear: Sequence[str] = (),
     ) -> EvidenceIndex:
         """Index ``catalogue`` with its member sketches and ``labelled`` (examples and feedback) as examples."""
         classes = catalogue.ids
@@ -160,6 +166,7 @@ class EvidenceIndex:
             generic_stems(catalogue),
             ngrams,
             codes,
+            _pool(list(unclear), [0] * len(unclear), embed) if unclear else None,
         )
 
     @property
@@ -204,6 +211,19 @@ class EvidenceIndex:
             a, b = len(self.prototypes.texts), len(self.prototypes.texts) + len(self.examples.texts)
             sims.append((pools[:, :a], pools[:, a:b], pools[:, b:]))
         return sims
+
+    def unclear_margin(self, embedded: list[np.ndarray]) -> np.ndarray:
+        """How much closer each text is to the texts that say nothing of a sector than to those that
+        fit no cluster: the mean over encoders of the two nearest similarities' difference, (n_texts,).
+        ``-inf`` when either pool is empty."""
+        n = len(embedded[0])
+        if not self.unclear.texts or not self.nofit.texts:
+            return np.full(n, -np.inf)
+        margins = [
+            (q @ u.T).max(axis=1) - (q @ z.T).max(axis=1)
+            for q, u, z in zip(embedded, self.unclear.emb, self.nofit.emb, strict=True)
+        ]
+        return np.asarray(np.mean(margins, axis=0), dtype=np.float64)
 
     def code_vectors(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
         """What the activity codes each text cites say: per cluster the strongest code's weight,

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from matcher._version import __version__
 from matcher.cache import EmbeddingCache, prune_least_recent
 from matcher.catalogue import Catalogue, load_catalogue
-from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, PROFILES_PATH
+from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, PROFILES_PATH, UNCLEAR_PATH
 from matcher.encoders import Encoder, load_encoder, warm_up
 from matcher.estimator import Matcher
 from matcher.profiles import distinct_profiles
@@ -135,6 +135,7 @@ def _fitted_path(
         "encoders": [e.name for e in encoders],  # the models in hand, whatever the settings say
         "catalogue": catalogue.sha256,
         "profiles": hashlib.sha256(profiles.read_bytes()).hexdigest() if profiles.exists() else None,
+        "unclear": hashlib.sha256(UNCLEAR_PATH.read_bytes()).hexdigest() if UNCLEAR_PATH.exists() else None,
         "feedback": [[p.text, list(p.labels)] for p in distinct_profiles(feedback)],  # as the fit takes it
     }
     h.update(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode())

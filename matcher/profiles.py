@@ -23,6 +23,27 @@ class ProfileError(ValueError):
     """A labelled-profile line that cannot be used; the message names the file and the line."""
 
 
+#: Why ``["none", "hvac"]`` is refused.
+NO_FIT_WITH_A_CLUSTER = f"{NO_FIT!r} (no cluster fits) cannot stand with a cluster"
+
+
+def normalise_labels(labels: Iterable[str]) -> tuple[str, ...]:
+    """``labels`` in the one form they are stored in: each once, in their order; "no cluster fits"
+    is ``("none",)`` whether written ``[]`` (as a routing decision says it) or ``["none"]``.
+
+    Raises:
+        ValueError: ``"none"`` stands with a cluster (:data:`NO_FIT_WITH_A_CLUSTER`).
+
+    Example:
+        >>> normalise_labels([]), normalise_labels(["hvac", "ict", "hvac"])
+        (('none',), ('hvac', 'ict'))
+    """
+    unique = tuple(dict.fromkeys(labels))
+    if NO_FIT in unique and len(unique) > 1:
+        raise ValueError(NO_FIT_WITH_A_CLUSTER)
+    return unique or (NO_FIT,)
+
+
 def parse_profile(
     raw: object, *, known: Iterable[str] | None = None, where: str = "<memory>", default_id: str = ""
 ) -> LabelledProfile:
@@ -35,10 +56,12 @@ def parse_profile(
     if not is_valid_unicode(text):
         raise ProfileError(f"{where}: field 'text' is not valid Unicode (a lone surrogate)")
     labels = raw.get("labels")
-    if not isinstance(labels, list) or not labels or not all(isinstance(x, str) and x for x in labels):
-        raise ProfileError(f"{where}: field 'labels' must be a non-empty list of cluster ids")
-    if NO_FIT in labels and len(set(labels)) > 1:
-        raise ProfileError(f"{where}: field 'labels': {NO_FIT!r} cannot stand with a cluster")
+    if not isinstance(labels, list) or not all(isinstance(x, str) and x for x in labels):
+        raise ProfileError(f"{where}: field 'labels' must be a list of cluster ids ([] or [\"none\"]: no cluster fits)")
+    try:
+        labels = list(normalise_labels(labels))
+    except ValueError as exc:
+        raise ProfileError(f"{where}: field 'labels': {exc}") from None
     if known is not None:
         allowed = set(known) | {NO_FIT}
         unknown = [x for x in labels if x not in allowed]
@@ -53,7 +76,7 @@ def parse_profile(
     if lang is not None and not isinstance(lang, str):
         raise ProfileError(f"{where}: field 'lang' must be a string")
     pid = raw.get("id", default_id)
-    return LabelledProfile(id=str(pid), text=text.strip(), labels=tuple(dict.fromkeys(labels)), lang=lang, split=split)
+    return LabelledProfile(id=str(pid), text=text.strip(), labels=tuple(labels), lang=lang, split=split)
 
 
 def load_profiles(path: str | Path = PROFILES_PATH, *, known: Iterable[str] | None = None) -> list[LabelledProfile]:
@@ -131,3 +154,24 @@ def usable_profiles(profiles: Iterable[LabelledProfile], classes: Sequence[str])
 def label_matrix(profiles: Sequence[LabelledProfile], classes: Sequence[str]) -> np.ndarray:
     """(n_profiles, n_classes + 1): 1 where a profile has the cluster; the last column is "none"."""
     return np.array([[lab in p.labels for lab in (*classes, NO_FIT)] for p in profiles], dtype=int)
+
+
+def read_texts(path: str | Path, *, split: str | None = None) -> list[str]:
+    """The ``text`` of every line of a JSON Lines file (of ``split`` only, when given): unlabelled texts.
+
+    A line that is not an object with a non-blank text raises :class:`ProfileError` naming it.
+    """
+    texts = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8-sig").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ProfileError(f"{path}, line {n}: not valid JSON ({exc.msg})") from None
+        text = raw.get("text") if isinstance(raw, dict) else None
+        if not isinstance(text, str) or is_blank(text):
+            raise ProfileError(f"{path}, line {n}: field 'text' must be a non-empty string")
+        if split is None or raw.get("split") == split:
+            texts.append(text.strip())
+    return texts

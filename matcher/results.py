@@ -23,6 +23,7 @@ class Ranked:
     decision: list[str]
     needs_review: bool
     reason: str | None
+    unclear: bool = False
 
     def explain(self, top_k: int | None) -> list[str]:
         """The clusters to explain: the ``top_k`` best, or those of the decision (the best one at least)."""
@@ -52,13 +53,16 @@ class Ranked:
             decision=tuple(self.decision),
             needs_review=self.needs_review,
             review_reason=self.reason,
+            outcome="routed" if self.decision else ("unclear" if self.unclear else "no_fit"),
             provenance=provenance,
         )
 
 
-def rank(probs: np.ndarray, rule: DecisionRule, classes: Sequence[str], text: str) -> Ranked:
-    """Order the clusters by their calibrated ``probs`` (n_clusters,) and let ``rule`` decide for ``text``."""
+def rank(probs: np.ndarray, rule: DecisionRule, classes: Sequence[str], text: str, *, unclear: bool = False) -> Ranked:
+    """Order the clusters by their calibrated ``probs`` (n_clusters,) and let ``rule`` decide for ``text``
+    (``unclear``: it resembles the texts that say nothing of a sector)."""
     order = np.argsort(-probs, kind="stable")
     ids = [classes[i] for i in order]
-    decision, review, reason = rule.decide(probs[order], ids, words=count_words(text), foreign=foreign_language(text))
-    return Ranked(ids, probs[order], decision, review, reason)
+    foreign = foreign_language(text)
+    decision, review, reason = rule.decide(probs[order], ids, words=count_words(text), foreign=foreign, unclear=unclear)
+    return Ranked(ids, probs[order], decision, review, reason, unclear=unclear and not decision and not foreign)

@@ -23,22 +23,69 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     create_engine,
     event,
     func,
     select,
     update,
 )
-from sqlalchemy.engine import CursorResult, Engine, make_url
+from sqlalchemy.engine import CursorResult, Dialect, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from matcher.catalogue import Catalogue, Cluster, cluster_from_dict
+from matcher.config import NO_FIT
+from matcher.profiles import normalise_labels
 from matcher.types import LabelledProfile, MatchResult
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A point in time, stored with its time zone and always read back in UTC.
+
+    Without it SQLite hands back naive datetimes, and PostgreSQL hands back the server's time zone
+    (``+01:00`` from a server in Warsaw): the same instant, written differently by each replica.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return _as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return _as_utc(value)
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    """``value`` in UTC; a naive value is taken to be UTC already (as SQLite stores every time)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class StoredText(TypeDecorator[str]):
+    """Text from outside (profiles, files, contacts) of any length, with NUL stored as U+FFFD.
+
+    PostgreSQL enforces a ``VARCHAR(n)`` length and refuses NUL in text, where SQLite takes both:
+    an imported file with a 300-character id or a NUL in a profile stored on one and failed on the
+    other. U+FFFD keeps a text's length and offsets, as the API does (``service.schemas``).
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else storable(value)
+
+
+def storable(text: str) -> str:
+    """``text`` as the store keeps it: NUL replaced by U+FFFD."""
+    return text.replace("\x00", "\ufffd")
 
 
 class Base(DeclarativeBase):
@@ -49,9 +96,9 @@ class InquiryRow(Base):
     __tablename__ = "inquiries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(StoredText)
     lang: Mapped[str] = mapped_column(String(8))
-    contact: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    contact: Mapped[str | None] = mapped_column(StoredText, nullable=True)
     status: Mapped[str] = mapped_column(String(16), index=True)  # routed | needs_review | decided
     decision: Mapped[list[str]] = mapped_column(JSON)
     ranking: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
@@ -59,22 +106,22 @@ class InquiryRow(Base):
     review_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
     provenance: Mapped[dict[str, Any]] = mapped_column(JSON)
     officer_clusters: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class FeedbackRow(Base):
     __tablename__ = "feedback"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(StoredText)
     labels: Mapped[list[str]] = mapped_column(JSON)
-    lang: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    lang: Mapped[str | None] = mapped_column(StoredText, nullable=True)  # as a file gives it
     source: Mapped[str] = mapped_column(String(32))  # import | officer
-    external_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    external_id: Mapped[str | None] = mapped_column(StoredText, nullable=True)
     inquiry_id: Mapped[int | None] = mapped_column(ForeignKey("inquiries.id"), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class CatalogueEditRow(Base):
@@ -84,7 +131,7 @@ class CatalogueEditRow(Base):
     cluster_id: Mapped[str] = mapped_column(String(64), index=True)
     action: Mapped[str] = mapped_column(String(8))  # put | delete
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
 
 
 class NotFound(LookupError):
@@ -161,10 +208,24 @@ def _queue(needs_review: bool) -> str:
     return "needs_review" if needs_review else "routed"
 
 
+def _take_feedback_turn(s: Session) -> None:
+    """Hold the right to write feedback until the commit, so that "is it stored already?" and
+    "store it" are one step across workers: two of them checking at once would both add it.
+
+    PostgreSQL: a table lock that only feedback writers wait for (readers do not). SQLite (and
+    others): a write as the transaction's first statement takes the database's write lock, waiting
+    out the busy timeout, as :meth:`Store.decide_inquiry` does.
+    """
+    if s.get_bind().dialect.name == "postgresql":
+        s.connection().exec_driver_sql("LOCK TABLE feedback IN SHARE ROW EXCLUSIVE MODE")
+    else:
+        s.execute(update(FeedbackRow).where(FeedbackRow.id == -1).values(id=FeedbackRow.id))
+
+
 def _feedback_row(profile: LabelledProfile, source: str, inquiry_id: int | None = None) -> FeedbackRow:
     return FeedbackRow(
         text=profile.text,
-        labels=list(profile.labels),
+        labels=list(normalise_labels(profile.labels)),
         lang=profile.lang,
         source=source,
         external_id=profile.id or None,
@@ -206,13 +267,14 @@ class Store:
         """
         with self.session() as s:
             if skip_known:
+                _take_feedback_turn(s)
                 active = s.execute(
                     select(FeedbackRow.text, FeedbackRow.labels).where(FeedbackRow.withdrawn_at.is_(None))
                 )
                 known = {(text, frozenset(labels)) for text, labels in active}
                 fresh = []
                 for p in profiles:  # also a line repeated in the file, and labels in another order
-                    key = (p.text, frozenset(p.labels))
+                    key = (storable(p.text), frozenset(normalise_labels(p.labels)))
                     if key not in known:
                         known.add(key)
                         fresh.append(p)
@@ -224,8 +286,10 @@ class Store:
 
     def add_feedback_once(self, profile: LabelledProfile, *, source: str = "api") -> tuple[FeedbackRow, bool]:
         """Store ``profile`` as feedback unless some active feedback has its text and labels (in any
-        order): (that row or the new one, whether it is new), in one transaction."""
+        order): (that row or the new one, whether it is new), in one transaction. The same feedback
+        sent to several workers at once (a retry, a double click) is stored once."""
         with self.session() as s:
+            _take_feedback_turn(s)
             known = self._active_with(s, profile.text, profile.labels)
             if known is not None:
                 return known, False
@@ -254,17 +318,29 @@ class Store:
     def _active_with(s: Session, text: str, labels: Sequence[str]) -> FeedbackRow | None:
         active = FeedbackRow.withdrawn_at.is_(None)
         rows = s.scalars(select(FeedbackRow).where(FeedbackRow.text == text, active).order_by(FeedbackRow.id))
-        return next((r for r in rows if set(r.labels) == set(labels)), None)
+        wanted = set(normalise_labels(labels))
+        return next((r for r in rows if set(r.labels) == wanted), None)
 
     def withdraw_feedback(self, feedback_id: int) -> FeedbackRow:
         """Stop learning from a feedback row (it stays listed). Withdrawing an officer's decision
-        puts its inquiry back where it was before the decision: in the review queue, or routed."""
+        puts its inquiry back where it was before the decision: in the review queue, or routed.
+
+        What it changes is held first, in the order :meth:`decide_inquiry` holds it (the inquiry,
+        then its feedback), and the row is read again: a new decision on the inquiry, or another
+        withdrawal, made at the same moment is then seen rather than undone. (Without it, the
+        withdrawal could reopen an inquiry whose new decision was active, and PostgreSQL answered
+        some of those races with a deadlock.)
+        """
         with self.session() as s:
             row = self._feedback_row(s, feedback_id)
+            if row.inquiry_id is not None:
+                s.execute(update(InquiryRow).where(InquiryRow.id == row.inquiry_id).values(status=InquiryRow.status))
+            s.execute(update(FeedbackRow).where(FeedbackRow.id == feedback_id).values(source=FeedbackRow.source))
+            s.refresh(row)
             if row.withdrawn_at is None:
                 row.withdrawn_at = _now()
                 if row.inquiry_id is not None:  # active officer feedback is its inquiry's decision
-                    inquiry = s.get_one(InquiryRow, row.inquiry_id)
+                    inquiry = s.get_one(InquiryRow, row.inquiry_id, populate_existing=True)
                     inquiry.status = _queue(inquiry.needs_review)
                     inquiry.officer_clusters = inquiry.decided_at = None
             return row
@@ -351,15 +427,19 @@ class Store:
     def decide_inquiry(self, inquiry_id: int, clusters: Sequence[str]) -> InquiryRow:
         """Record an officer's confirmation or correction; it becomes feedback in the same commit.
 
+        No cluster, written ``[]`` or ``["none"]``, is kept as ``[]`` on the inquiry (as a routing
+        decision says it) and as ``["none"]`` in the feedback (as labelled profiles say it).
+
         A new decision replaces the earlier one's feedback. The inquiry is written first, which
         holds its row (the database, in SQLite) until the commit, so decisions on one inquiry sent
         at the same moment take turns and exactly one of them stays active.
         """
+        labels = list(normalise_labels(clusters))
         with self.session() as s:
             decided: CursorResult[Any] = s.execute(  # type: ignore[assignment]  # an UPDATE's result is a cursor
                 update(InquiryRow)
                 .where(InquiryRow.id == inquiry_id)
-                .values(officer_clusters=list(clusters), status="decided", decided_at=_now())
+                .values(officer_clusters=[c for c in labels if c != NO_FIT], status="decided", decided_at=_now())
             )
             if decided.rowcount == 0:
                 raise NotFound(f"no inquiry with id {inquiry_id}")
@@ -369,6 +449,5 @@ class Store:
                 .values(withdrawn_at=_now())
             )
             row = s.get_one(InquiryRow, inquiry_id, populate_existing=True)
-            labels = list(clusters) or ["none"]
             s.add(FeedbackRow(text=row.text, labels=labels, lang=row.lang, source="officer", inquiry_id=row.id))
             return row

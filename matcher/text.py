@@ -87,9 +87,9 @@ def count_words(text: str) -> int:
     return len(_LETTERS.findall(text))
 
 
-#: Characters that take no room on the page and are not whitespace to ``str.strip``: the soft hyphen,
-#: the Mongolian vowel separator, zero-width space, non-joiner and joiner, word joiner, and BOM.
-INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
+#: Characters that take no room on the page and are not whitespace to ``str.strip``: NUL, the soft
+#: hyphen, the Mongolian vowel separator, zero-width space, non-joiner and joiner, word joiner, and BOM.
+INVISIBLE = "\x00\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"
 _NO_INVISIBLE = str.maketrans("", "", INVISIBLE)
 
 

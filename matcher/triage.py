@@ -1,20 +1,25 @@
-"""Reading profiles to route (JSONL or CSV) and writing triage lines, row by row."""
+"""Reading profiles to route (JSONL, CSV or an Excel workbook), row by row, and checking an output
+path; :mod:`matcher.triage_writer` writes the triage lines."""
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
-import os
 import tempfile
-from collections.abc import Iterable, Iterator
+import warnings
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from matcher.text import is_blank, is_valid_unicode
 
-FORMATS = (".jsonl", ".csv")
+# openpyxl and charset-normalizer are imported where a file needs them: every command imports this module.
+
+FORMATS = (".jsonl", ".csv", ".xlsx")
 _CSV_FIELD_LIMIT = 1 << 28
 
 
@@ -24,7 +29,7 @@ class InputError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    number: int  # 1-based data row (line in JSONL; record after the header in CSV)
+    number: int  # 1-based: the line in JSONL, the record after the header in CSV, the sheet's row in .xlsx
     id: str | None
     text: str | None
     error: str | None = None
@@ -33,7 +38,7 @@ class Row:
 def check_format(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise InputError(f"{path}: unknown format {suffix or '(none)'!r}; use .jsonl or .csv")
+        raise InputError(f"{path}: unknown format {suffix or '(none)'!r}; use .jsonl, .csv or .xlsx")
     return suffix
 
 
@@ -66,15 +71,71 @@ def read_rows(path: str | Path) -> Iterator[Row]:
     """Yield every row; a bad row carries an ``error`` and the rows after it still come."""
     path = Path(path)
     fmt = check_format(path)
+    if fmt == ".xlsx":
+        yield from _read_xlsx(path)
+        return
+    if fmt == ".csv":
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        yield from _read_csv(io.StringIO(decode_csv(data, path), newline=""), path)
+        return
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")  # -sig: Excel writes a BOM
+        handle = path.open(encoding="utf-8-sig", newline="")  # JSON Lines is UTF-8; -sig: a BOM is let pass
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     with handle:
         try:
-            yield from (_read_jsonl(handle) if fmt == ".jsonl" else _read_csv(handle, path))
+            yield from _read_jsonl(handle)
         except UnicodeDecodeError:
             raise InputError(f"{path}: not UTF-8 text") from None
+
+
+#: The encodings a CSV file may be in besides UTF-8, as charset-normalizer names them: Excel's
+#: "Unicode text" (UTF-16, with or without a byte order mark) and the Polish 8-bit code pages.
+CSV_ENCODINGS = {
+    "utf_16": "UTF-16",
+    "utf_16_le": "UTF-16",
+    "utf_16_be": "UTF-16",
+    "cp1250": "Windows-1250",
+    "iso8859_2": "ISO-8859-2",
+}
+_POLISH_CODE_PAGES = ("cp1250", "iso8859_2")  # Windows-1250 first: it is Excel's, and wins a tie
+_POLISH_LETTERS = frozenset("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
+
+
+def decode_csv(data: bytes, path: Path) -> str:
+    """The text of a CSV file: UTF-8 (with or without Excel's BOM) when it is that, else what
+    charset-normalizer finds among :data:`CSV_ENCODINGS`; if none fits, an :class:`InputError`
+    that names the encodings tried.
+
+    The two Polish code pages hold the same letters at different bytes (ą is B9 in one, B1 in
+    the other), which charset-normalizer does not tell apart in a short file: of the two, the
+    reading with more Polish letters is taken (on the labelled profiles, one to twenty a file,
+    every file in either code page was read right; the library alone misread short ones).
+    """
+    import charset_normalizer
+
+    with contextlib.suppress(UnicodeDecodeError):
+        text = data.decode("utf-8-sig")
+        if "\x00" not in text:  # NUL bytes in valid UTF-8: UTF-16 without a byte order mark
+            return text
+    best = charset_normalizer.from_bytes(data, cp_isolation=list(CSV_ENCODINGS)).best()
+    if best is not None and best.encoding in _POLISH_CODE_PAGES:
+        readings = []
+        for encoding in _POLISH_CODE_PAGES:
+            with contextlib.suppress(UnicodeDecodeError):
+                readings.append(data.decode(encoding))
+        if readings:
+            return max(readings, key=lambda text: sum(c in _POLISH_LETTERS for c in text))  # first on a tie
+    elif best is not None:
+        with contextlib.suppress(UnicodeDecodeError):  # detection reads samples; the whole must decode too
+            return str(best)
+    tried = ", ".join(dict.fromkeys(["UTF-8", *CSV_ENCODINGS.values()]))
+    raise InputError(
+        f"{path}: cannot tell the text's encoding (tried {tried}); in Excel, save it as 'CSV UTF-8' or as .xlsx"
+    )
 
 
 def _validate(number: int, raw_id: Any, text: Any) -> Row:
@@ -122,16 +183,64 @@ def _read_csv(handle: TextIO, path: Path) -> Iterator[Row]:
     delimiter = next((d for d, names in readings.items() if {"id", "text"} <= set(names)), None)
     if delimiter is None:
         names = max(readings.values(), key=len)  # the reading that found the most columns
-        missing = ", ".join(repr(c) for c in ("id", "text") if c not in names)
-        found = ", ".join(repr(n) for n in names if n) or "none"
-        raise InputError(
-            f"{path}: missing column {missing} (need 'id' and 'text', separated by commas, semicolons"
-            f" or tabs; found: {found})"
-        )
+        raise _missing_columns(path, names, "separated by commas, semicolons or tabs")
     names = readings[delimiter]
     reader = csv.DictReader(handle, fieldnames=names, delimiter=delimiter)
     for number, rec in enumerate(reader, 1):
         yield _validate(number, rec.get("id"), rec.get("text"))
+
+
+def _missing_columns(path: Path, names: Sequence[str], where: str) -> InputError:
+    missing = ", ".join(repr(c) for c in ("id", "text") if c not in names)
+    found = ", ".join(repr(n) for n in names if n) or "none"
+    return InputError(f"{path}: missing column {missing} (need 'id' and 'text', {where}; found: {found})")
+
+
+def _read_xlsx(path: Path) -> Iterator[Row]:
+    """Rows of the first sheet of a workbook whose first row names ``id`` and ``text`` (in any
+    case); a row's number is the sheet's own, as Excel shows it, and empty rows are passed over."""
+    values = _sheet_values(path)
+    names = [str(v).strip().lower() if v is not None else "" for v in (values[0] if values else ())]
+    if not {"id", "text"} <= set(names):
+        raise _missing_columns(path, names, "in the first row of the first sheet")
+    at_id, at_text = names.index("id"), names.index("text")
+    for number, cells in enumerate(values[1:], 2):
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
+            continue
+        yield _validate(number, _cell(cells, at_id), _cell(cells, at_text))
+
+
+def _sheet_values(path: Path) -> list[tuple[Any, ...]]:
+    """Every row of the first sheet as cell values (those of the last calculation for formulas)."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl's notes on styles or extensions it drops: not ours
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            try:
+                sheet = book.worksheets[0]
+                sheet.reset_dimensions()  # read every row there is, whatever size the file declares
+                return [tuple(row) for row in sheet.iter_rows(values_only=True)]
+            finally:
+                book.close()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except (KeyError, ValueError, SyntaxError, IndexError, zipfile.BadZipFile, InvalidFileException) as exc:
+        said = str(exc).strip()
+        reason = said.splitlines()[0] if said else type(exc).__name__
+        raise InputError(
+            f"{path}: cannot be read as an Excel workbook ({reason}); save it from Excel as .xlsx, without a password"
+        ) from None
+
+
+def _cell(cells: tuple[Any, ...], index: int) -> Any:
+    """A cell's value as a row field: a whole number (Excel keeps numbers as floats) without '.0'."""
+    value = cells[index] if index < len(cells) else None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def repeated_ids(rows: Iterable[Row]) -> list[tuple[int, int]]:
@@ -144,67 +253,3 @@ def repeated_ids(rows: Iterable[Row]) -> list[tuple[int, int]]:
         else:
             first[row.id] = row.number
     return repeats
-
-
-#: The columns of a CSV triage output; review_reason came later than the rest, so it goes last and
-#: no column's place has changed.
-CSV_COLUMNS = ("id", "decision", "needs_review", "top_cluster", "top_score", "ranking", "review_reason")
-
-
-class TriageWriter:
-    """Writes triage lines as JSONL, or as CSV with the ranking kept as a JSON column.
-
-    The lines go to a hidden file beside ``path`` that replaces it only when the writer closes
-    without an error: an interrupted run leaves an earlier output as it was.
-    """
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.format = check_format(self.path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._partial = self.path.with_name(f".{self.path.name}.partial")
-        try:
-            self._handle = self._partial.open("w", encoding="utf-8", newline="")
-        except OSError as exc:
-            raise InputError(f"{self.path}: cannot be written ({exc.strerror or exc})") from None
-        self._csv: Any = None
-        if self.format == ".csv":
-            self._csv = csv.writer(self._handle)
-            self._csv.writerow(CSV_COLUMNS)
-
-    def write(self, line: dict[str, Any]) -> None:
-        if self._csv is None:
-            self._handle.write(json.dumps(line, ensure_ascii=False) + "\n")
-        else:
-            top = line["ranking"][0]
-            self._csv.writerow(
-                [
-                    line["id"],
-                    ";".join(line["decision"]),
-                    str(line["needs_review"]).lower(),
-                    top["cluster"],
-                    top["score"],
-                    json.dumps(line["ranking"]),
-                    line["review_reason"] or "",
-                ]
-            )
-
-    def close(self) -> None:
-        """Finish: the written lines become ``path``."""
-        self._handle.close()
-        os.replace(self._partial, self.path)
-
-    def discard(self) -> None:
-        """Give up: ``path`` stays as it was."""
-        self._handle.close()
-        with contextlib.suppress(FileNotFoundError):
-            self._partial.unlink()
-
-    def __enter__(self) -> TriageWriter:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.discard()

@@ -66,6 +66,9 @@ class MatchResult:
     decision: tuple[str, ...]
     needs_review: bool
     review_reason: str | None = None
+    #: ``routed`` (``decision`` names clusters), ``no_fit`` (a clear out-of-scope organisation) or
+    #: ``unclear`` (the text does not say what the organisation does: ask it)
+    outcome: str = "routed"
     provenance: dict[str, object] = field(default_factory=dict, compare=False)
 
 

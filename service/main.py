@@ -34,6 +34,7 @@ from service.schemas import document_limits
 from service.settings import ServiceSettings, get_service_settings
 from service.state import AppState, Conflict, InvalidInput, MatcherFactory, MatcherHolder, NotReady, Runtime
 from service.state import fit_matcher as default_factory
+from service.throttle import RateLimited, Throttle
 
 log = logging.getLogger(__name__)
 #: Where the pages' files are served from.
@@ -41,7 +42,9 @@ STATIC_PATH = "/static"
 
 DESCRIPTION = """Match a company's free-text profile (English or Polish) to the Pomeranian business cluster
 that fits it, with the routing decision and the passages that explain it. Admin calls need the
-`X-API-Key` header (the `MATCHER_API_KEY` setting)."""
+`X-API-Key` header (the `MATCHER_API_KEY` setting). The open routes (match, triage, inquiries) are
+rate-limited per client address (429 with `Retry-After`), and an anonymous triage batch is small;
+the same header, with the right key, lifts both."""
 
 
 def create_app(
@@ -69,7 +72,7 @@ def create_app(
         holder = MatcherHolder(s, store, factory, stale_check_seconds=stale_check_seconds)
         holder.start()
         try:
-            yield {"runtime": Runtime(s, store, holder)}
+            yield {"runtime": Runtime(s, store, holder), "throttle": Throttle(s.rate_limits())}
         finally:
             await run_in_threadpool(holder.close)
             store.close()
@@ -155,6 +158,10 @@ def _add_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotReady)
     async def not_ready(_: Request, exc: NotReady) -> JSONResponse:
         return _detail(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc), {"Retry-After": "5"})
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(_: Request, exc: RateLimited) -> JSONResponse:
+        return _detail(status.HTTP_429_TOO_MANY_REQUESTS, exc.detail, {"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(InvalidInput)
     async def invalid(_: Request, exc: InvalidInput) -> JSONResponse:

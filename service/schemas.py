@@ -71,6 +71,12 @@ ClusterId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9
 #: A cluster id a new cluster may take: ``none`` is reserved for "fits no cluster".
 NewClusterId = Annotated[ClusterId, Field(json_schema_extra={"not": {"const": "none"}})]
 Status = Literal["routed", "needs_review", "decided"]
+#: What the matcher made of a text: routed to ``decision``; ``no_fit``, a clear out-of-scope
+#: organisation; ``unclear``, a text that does not say what the organisation does (ask it).
+Outcome = Annotated[
+    Literal["routed", "no_fit", "unclear"],
+    Field(description="routed; no_fit (out of scope); unclear (the text does not say what the organisation does)"),
+]
 
 
 class _In(BaseModel):
@@ -188,6 +194,7 @@ class MatchPublic(BaseModel):
     decision: list[str] = Field(description="Clusters the profile is routed to, best first; [] means none fits.")
     needs_review: bool
     review_reason: str | None
+    outcome: Outcome
     lang: str
     matches: list[ClusterMatchPublic]
     provenance: dict[str, Any]
@@ -206,7 +213,10 @@ class TriageProfile(_In):
 
 
 class TriageRequest(_In):
-    profiles: list[TriageProfile] = Field(min_length=1, description="At most MATCHER_MAX_BATCH profiles.")
+    profiles: list[TriageProfile] = Field(
+        min_length=1,
+        description="At most MATCHER_ANONYMOUS_MAX_BATCH profiles without the admin key, MATCHER_MAX_BATCH with it.",
+    )
 
 
 class RankedPublic(BaseModel):
@@ -221,6 +231,7 @@ class TriageLinePublic(BaseModel):
     decision: list[str]
     needs_review: bool
     review_reason: str | None = Field(description="Why a person should look; null when none should.")
+    outcome: Outcome
     ranking: list[RankedPublic]
 
 
@@ -247,7 +258,8 @@ class InquiryCreate(_In):
 
 class DecisionCreate(_In):
     clusters: list[ClusterId] = Field(
-        max_length=20, description="The clusters the inquiry belongs to, best first; [] means no cluster fits."
+        max_length=20,
+        description='The clusters the inquiry belongs to, best first; [] or ["none"] means no cluster fits.',
     )
 
 
@@ -285,7 +297,8 @@ class InquiriesPublic(BaseModel):
 class FeedbackCreate(_In):
     text: ProfileText
     labels: list[ClusterId] = Field(
-        min_length=1, max_length=20, description='Every cluster an officer would accept, or ["none"].'
+        max_length=20,
+        description='Every cluster an officer would accept; ["none"] or [] for out of scope (stored as ["none"]).',
     )
 
 
@@ -334,6 +347,7 @@ _ERRORS = {
     404: "Unknown cluster, inquiry or feedback",
     409: "The change would leave the catalogue empty",
     413: "Request body over MATCHER_MAX_BODY_BYTES",
+    429: "Too many requests from this address, or too many wrong admin keys; the Retry-After header says when to retry",
     503: "The models are still loading",
 }
 

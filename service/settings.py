@@ -7,10 +7,21 @@ Read from the same ``MATCHER_*`` environment variables or ``.env`` file; the rou
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Annotated
 
-from pydantic import Field, SecretStr
+from pydantic import AfterValidator, Field, SecretStr
 
 from matcher.settings import Settings
+from service import throttle
+
+
+def _rate_limit(value: str) -> str:
+    throttle.parse_rate_limit(value)  # a ValueError names the value and the notation
+    return value
+
+
+#: Requests per client address in the ``limits`` notation: ``"60/minute"``, ``"5/minute;20/hour"``.
+RateLimit = Annotated[str, AfterValidator(_rate_limit)]
 
 
 class ServiceSettings(Settings):
@@ -25,6 +36,29 @@ class ServiceSettings(Settings):
     max_text_chars: int = Field(default=20_000, ge=1, description="The longest profile text accepted.")
     max_batch: int = Field(default=500, ge=1, description="The most profiles in one triage request.")
     max_body_bytes: int = Field(default=5_000_000, ge=1024, description="The largest request body accepted.")
+    anonymous_max_batch: int = Field(
+        default=20, ge=1, description="The most profiles in one triage request without the admin key."
+    )
+    rate_limit_match: RateLimit = Field(
+        default="60/minute", description="POST /v1/match per client address; the admin key's holder goes free."
+    )
+    rate_limit_inquiries: RateLimit = Field(
+        default="5/minute;20/hour", description="POST /v1/inquiries per client address (each one joins the queue)."
+    )
+    rate_limit_triage: RateLimit = Field(default="10/minute", description="POST /v1/triage per client address.")
+    rate_limit_wrong_key: RateLimit = Field(
+        default="10/15 minutes",
+        description="Wrong admin keys per client address; past it, even the right key waits (429).",
+    )
+
+    def rate_limits(self) -> dict[str, str]:
+        """The limits of :class:`service.throttle.Throttle`, by what they count."""
+        return {
+            throttle.MATCH: self.rate_limit_match,
+            throttle.INQUIRIES: self.rate_limit_inquiries,
+            throttle.TRIAGE: self.rate_limit_triage,
+            throttle.WRONG_KEY: self.rate_limit_wrong_key,
+        }
 
 
 @lru_cache

@@ -23,11 +23,13 @@ from matcher.config import NO_FIT
 from matcher.encoders import Encoder
 from matcher.estimator import Matcher
 from matcher.loading import build_matcher
+from matcher.profiles import normalise_labels
 from matcher.serialize import triage_line
 from matcher.store import FeedbackRow, InquiryRow, NotFound, Store
 from matcher.text import detect_lang
 from matcher.types import LabelledProfile, MatchResult
 from service.settings import ServiceSettings
+from service.throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +183,7 @@ class AppState(TypedDict):
     """What the lifespan hands to every request (``request.state``)."""
 
     runtime: Runtime
+    throttle: Throttle
 
 
 class Runtime:
@@ -207,10 +210,14 @@ class Runtime:
         matcher = self.matcher()
         return matcher.match(self.check_text(text), top_k=top_k), matcher.catalogue_
 
-    def triage(self, profiles: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
-        limit = self.settings.max_batch
+    def triage(self, profiles: Sequence[tuple[str, str]], *, anonymous: bool = False) -> list[dict[str, Any]]:
+        """Triage lines for ``(id, text)`` pairs; an ``anonymous`` caller (without the admin key) may
+        send at most ``anonymous_max_batch`` of them, others ``max_batch``."""
+        limit, with_key = self.settings.max_batch, ""
+        if anonymous and self.settings.anonymous_max_batch < limit:
+            limit, with_key = self.settings.anonymous_max_batch, f" without the admin key (X-API-Key), {limit} with it"
         if len(profiles) > limit:
-            message = f"the batch has {len(profiles)} profiles; the limit is {limit} per request"
+            message = f"the batch has {len(profiles)} profiles; the limit is {limit} per request{with_key}"
             raise InvalidInput(("body", "profiles"), message)
         texts = [self.check_text(text, ("body", "profiles", i, "text")) for i, (_, text) in enumerate(profiles)]
         results = self.matcher().match_many(texts, explain=False)
@@ -244,16 +251,17 @@ class Runtime:
         self.store.delete_cluster(cluster_id)
         self.holder.refresh_after_write()
 
-    def _check_labels(self, labels: Sequence[str], loc: tuple[str | int, ...], *, allow_none: bool) -> list[str]:
+    def _check_labels(self, labels: Sequence[str], loc: tuple[str | int, ...]) -> tuple[str, ...]:
+        """``labels`` checked against the catalogue, in their stored form (``("none",)`` when no
+        cluster fits, sent as ``[]`` or ``["none"]``; see :func:`matcher.profiles.normalise_labels`)."""
         known = self.catalogue().ids
         for i, label in enumerate(labels):
-            if label == NO_FIT and allow_none:
-                if len(set(labels)) > 1:
-                    raise InvalidInput((*loc, i), f"{NO_FIT!r} cannot stand with a cluster")
-            elif label not in known:
-                hint = "; use [] for no cluster" if label == NO_FIT else ""
-                raise InvalidInput((*loc, i), f"unknown cluster {label!r}; known: {', '.join(known)}{hint}")
-        return list(dict.fromkeys(labels))
+            if label != NO_FIT and label not in known:
+                raise InvalidInput((*loc, i), f"unknown cluster {label!r}; known: {', '.join(known)}")
+        try:
+            return normalise_labels(labels)
+        except ValueError as exc:
+            raise InvalidInput((*loc, list(labels).index(NO_FIT)), str(exc)) from None
 
     # -- inquiries --------------------------------------------------------------------------
 
@@ -262,8 +270,8 @@ class Runtime:
         return self.store.add_inquiry(result, contact=contact)
 
     def decide(self, inquiry_id: int, clusters: Sequence[str]) -> InquiryRow:
-        chosen = self._check_labels(clusters, ("body", "clusters"), allow_none=False)
-        row = self.store.decide_inquiry(inquiry_id, chosen)
+        chosen = self._check_labels(clusters, ("body", "clusters"))
+        row = self.store.decide_inquiry(inquiry_id, chosen)  # kept on the inquiry as [] when none fits
         self.holder.refresh_after_write()
         return row
 
@@ -272,8 +280,8 @@ class Runtime:
     def add_feedback(self, text: str, labels: Sequence[str]) -> tuple[FeedbackRow, bool]:
         """The stored feedback, and whether it is new: the same text with the same labels, already
         active, is not stored twice (as ``matcher feedback import`` does)."""
-        chosen = self._check_labels(labels, ("body", "labels"), allow_none=True)
-        profile = LabelledProfile(id="", text=self.check_text(text), labels=tuple(chosen), lang=detect_lang(text))
+        chosen = self._check_labels(labels, ("body", "labels"))
+        profile = LabelledProfile(id="", text=self.check_text(text), labels=chosen, lang=detect_lang(text))
         row, created = self.store.add_feedback_once(profile, source="api")
         if created:
             self.holder.refresh_after_write()

@@ -1,4 +1,5 @@
-"""Shared fixtures: a fast deterministic encoder for most tests, the real models once per session."""
+"""Shared fixtures: a fast deterministic encoder for most tests, the real models once per session,
+and the store's database (SQLite, or PostgreSQL on a server the session starts)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from matcher import Matcher, load_catalogue, load_profiles  # noqa: E402
 from matcher.config import CACHE_DIR  # noqa: E402
 from matcher.profiles import by_split  # noqa: E402
+from tests import postgres  # noqa: E402
 
 
 class HashingEncoder:
@@ -68,3 +70,41 @@ def real_matcher():
     safe, and a second run embeds nothing.
     """
     return Matcher.from_defaults(cache_dir=CACHE_DIR)
+
+
+# -- the store's database ----------------------------------------------------------------------
+
+#: The databases a test marked ``both_databases`` runs on; ``-m postgresql`` picks the PostgreSQL part.
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked ``both_databases`` that uses ``database_url`` runs once on each database."""
+    if "database_url" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_databases"):
+        metafunc.parametrize("database_url", DATABASES, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server of the session's own (see tests/postgres.py); skipped without its binaries,
+    except in CI, which installs them: there a missing server fails rather than hides the tests."""
+    try:
+        server = postgres.start()
+    except postgres.Unavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI runs the PostgreSQL tests, but: {exc}")
+        pytest.skip(str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path):
+    """The store's URL for one test: a new SQLite file, or for the ``postgresql`` variant of a test
+    marked ``both_databases`` a new database on the session's server (dropped after the test)."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield f"sqlite:///{tmp_path / 'matcher.db'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    with server.new_database() as url:
+        yield url

@@ -74,8 +74,27 @@ def match(
 @app.command()
 def triage(
     ctx: typer.Context,
-    input: Annotated[Path, typer.Argument(help="Profiles: .jsonl with id,text or .csv with columns id,text.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write: .jsonl or .csv.")],
+    input: Annotated[
+        Path,
+        typer.Argument(
+            help="Profiles: .jsonl with id,text; .csv with columns id,text (UTF-8, UTF-16, Windows-1250 or"
+            " ISO-8859-2); or .xlsx with columns id,text on its first sheet."
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="Where to write: .jsonl, .csv (ranking as JSON) or .xlsx (flat, clusters by name)."
+        ),
+    ],
+    excel: Annotated[
+        bool,
+        typer.Option(
+            "--excel",
+            help="A .csv output for Excel in a Polish locale: UTF-8 with a BOM, ';' between columns, decimal"
+            " commas, and the columns of a .xlsx output (clusters by name, the best three) instead of JSON.",
+        ),
+    ] = False,
     batch_size: Annotated[int, typer.Option(min=1, help="Profiles embedded together.")] = 64,
     no_feedback: Annotated[bool, typer.Option("--no-feedback", help="Ignore the store's feedback.")] = False,
 ) -> None:
@@ -83,17 +102,20 @@ def triage(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from matcher.serialize import triage_line
-    from matcher.triage import TriageWriter, check_output, read_rows, repeated_ids
+    from matcher.triage import check_output, read_rows, repeated_ids
+    from matcher.triage_writer import TriageWriter
 
     with user_errors():
         check_output(output, input)
+        if excel and output.suffix.lower() == ".jsonl":
+            raise UserError(f"{output}: --excel is for a .csv output (a .xlsx one is always for Excel)")
         rows = list(read_rows(input))  # reads the whole file first: a file-level error loses nothing
         m = load_matcher(ctx.obj, feedback=not no_feedback)
         bad = [r for r in rows if r.error]
         good = [r for r in rows if not r.error]
         with (
             _terminated_as_exit(),  # kill or a stopping container: the earlier output stays, no debris
-            TriageWriter(output) as writer,
+            TriageWriter(output, catalogue=m.catalogue_, excel=excel) as writer,
             Progress(
                 TextColumn("routing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err
             ) as progress,
@@ -103,7 +125,7 @@ def triage(
                 chunk = good[start : start + batch_size]
                 results = m.match_many([r.text or "" for r in chunk], batch_size=batch_size)
                 for row, result in zip(chunk, results, strict=True):
-                    writer.write(triage_line(row.id or "", result))
+                    writer.write(triage_line(row.id or "", result), text=row.text or "", lang=result.lang)
                 progress.advance(task, len(chunk))
     for r in bad:
         _row_note(input, r.number, f"{r.error} (skipped)", "red")

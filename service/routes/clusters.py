@@ -25,13 +25,17 @@ def read_cluster(cluster_id: AnyId, runtime: RuntimeDep) -> ClusterPublic:
     return ClusterPublic.of(runtime.cluster(cluster_id))
 
 
-@router.put("/{cluster_id}", response_model=ClusterPublic, dependencies=[Admin], responses=responses(401, 413, 503))
+@router.put(
+    "/{cluster_id}", response_model=ClusterPublic, dependencies=[Admin], responses=responses(401, 413, 429, 503)
+)
 def put_cluster(cluster_id: Annotated[NewClusterId, Path()], body: ClusterUpdate, runtime: RuntimeDep) -> ClusterPublic:
     """Create or replace a cluster (admin); the matcher is refitted before this answers."""
     return ClusterPublic.of(runtime.put_cluster(cluster_id, body.to_payload(cluster_id)))
 
 
-@router.delete("/{cluster_id}", response_model=Message, dependencies=[Admin], responses=responses(401, 404, 409, 503))
+@router.delete(
+    "/{cluster_id}", response_model=Message, dependencies=[Admin], responses=responses(401, 404, 409, 429, 503)
+)
 def delete_cluster(cluster_id: AnyId, runtime: RuntimeDep) -> Message:
     """Remove a cluster (admin); the last one cannot be removed."""
     runtime.delete_cluster(cluster_id)

@@ -16,7 +16,7 @@ _ALREADY_STORED: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.get("", response_model=FeedbacksPublic, responses=responses(401))
+@router.get("", response_model=FeedbacksPublic, responses=responses(401, 429))
 def list_feedback(runtime: RuntimeDep, include_withdrawn: bool = False) -> FeedbacksPublic:
     """Feedback, oldest first: officers' decisions, imports and API additions."""
     return FeedbacksPublic.of(runtime.store.list_feedback(include_withdrawn=include_withdrawn))
@@ -26,10 +26,10 @@ def list_feedback(runtime: RuntimeDep, include_withdrawn: bool = False) -> Feedb
     "",
     response_model=FeedbackPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=_ALREADY_STORED | responses(401, 413, 503),
+    responses=_ALREADY_STORED | responses(401, 413, 429, 503),
 )
 def add_feedback(body: FeedbackCreate, runtime: RuntimeDep, response: Response) -> FeedbackPublic:
-    """A labelled profile (``["none"]`` for out of scope); the matcher is refitted before this answers.
+    """A labelled profile (``["none"]`` or ``[]`` for out of scope); the matcher is refitted before this answers.
     Sending one already stored and active (same text, same labels) changes nothing: 200 and that row."""
     row, created = runtime.add_feedback(body.text, body.labels)
     if not created:
@@ -37,7 +37,7 @@ def add_feedback(body: FeedbackCreate, runtime: RuntimeDep, response: Response) 
     return FeedbackPublic.of(row)
 
 
-@router.delete("/{feedback_id}", response_model=FeedbackPublic, responses=responses(401, 404))
+@router.delete("/{feedback_id}", response_model=FeedbackPublic, responses=responses(401, 404, 429))
 def withdraw_feedback(feedback_id: FeedbackId, runtime: RuntimeDep) -> FeedbackPublic:
     """Withdraw feedback: it is kept for the record but no longer learned from. Withdrawing an
     officer's decision also puts its inquiry back in the queue it came from."""

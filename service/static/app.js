@@ -9,7 +9,7 @@
 
   const $ = (id) => document.getElementById(id);
   // Blank as the server sees it: whitespace and characters that show nothing (matcher.text.INVISIBLE).
-  const isBlank = (text) => !text.replace(/[\u00ad\u180e\u200b-\u200d\u2060\ufeff]/g, "").trim();
+  const isBlank = (text) => !text.replace(/[\u0000\u00ad\u180e\u200b-\u200d\u2060\ufeff]/g, "").trim();
 
   function clusterName(id) {
     const m = state.result && state.result.matches.find((x) => x.cluster.id === id);
@@ -70,7 +70,9 @@
     const r = state.result;
     if (!r) return;
     const names = r.decision.map(clusterName).join(", ");
-    const lines = [h("p", { class: r.decision.length ? "fits" : "no-fit" }, r.decision.length ? t("fits", { names }) : t("noFit"))];
+    const lines = [r.outcome === "unclear"
+      ? h("p", { class: "unclear", "data-outcome": "unclear" }, t("unclear"))
+      : h("p", { class: r.decision.length ? "fits" : "no-fit" }, r.decision.length ? t("fits", { names }) : t("noFit"))];
     if (r.needs_review) lines.push(h("p", { class: "review" }, t("review", { reason: reasonText(r.review_reason, clusterName) })));
     $("decision").replaceChildren(...lines);
     $("matches").replaceChildren(...r.matches.map((m, i) => card(m, i, r.decision)));

@@ -46,6 +46,8 @@
       reasonLow: "low confidence",
       reasonClose: "a second cluster scores almost as high: {name}",
       reasonNone: "no cluster fits well enough",
+      reasonUnclear: "the description does not say what the organisation makes or does",
+      unclear: "We can't tell from this text what your organisation makes or does, so we cannot match it yet. Please add a sentence or two about your products, services or the work you do (for example: “we design ventilation for hospitals”), then match again.",
       reasonShort: "the profile is too short to judge",
       reasonForeign: "the profile is in neither English nor Polish (it reads as {lang})",
       officeLink: "Liaison office",
@@ -127,6 +129,8 @@
       reasonLow: "niska pewność",
       reasonClose: "drugi klaster ma prawie tak samo wysoki wynik: {name}",
       reasonNone: "żaden klaster nie pasuje wystarczająco",
+      reasonUnclear: "opis nie mówi, co organizacja wytwarza lub robi",
+      unclear: "Z tego tekstu nie wiemy, co Twoja organizacja wytwarza lub czym się zajmuje, więc nie możemy jeszcze jej dopasować. Dopisz proszę zdanie lub dwa o produktach, usługach albo pracy, którą wykonujecie (na przykład: „projektujemy wentylację dla szpitali”), i dopasuj ponownie.",
       reasonShort: "opis jest za krótki, by go ocenić",
       reasonForeign: "opis nie jest napisany ani po angielsku, ani po polsku",
       officeLink: "Biuro klastrów",
@@ -242,6 +246,7 @@
     if (reason.startsWith("close second")) return t("reasonClose", { name: clusterName(reason.split(":").pop().trim()) });
     if (reason.startsWith("no cluster")) return t("reasonNone");
     if (reason.startsWith("too short")) return t("reasonShort");
+    if (reason.startsWith("can't tell")) return t("reasonUnclear");
     if (reason.startsWith("written in neither")) return t("reasonForeign", { lang: (reason.match(/reads as ([^)]+)/) || [])[1] });
     return reason;
   }

@@ -7,11 +7,14 @@ import csv
 import json
 import os
 import signal
+from collections.abc import Iterable
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 import matcher.loading
+from matcher.catalogue import Cluster
 from matcher.cli import app
 from matcher.estimator import Matcher
 from matcher.settings import get_settings
@@ -86,7 +89,9 @@ def test_triage_jsonl_writes_good_rows_and_reports_bad_ones(env, catalogue):
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     assert [x["id"] for x in lines] == ["a", "c"]
     for line in lines:
-        assert set(line) == {"id", "decision", "needs_review", "review_reason", "ranking"}
+        assert set(line) == {"id", "decision", "needs_review", "review_reason", "outcome", "ranking"}
+        assert line["outcome"] in ("routed", "no_fit", "unclear")
+        assert (line["outcome"] == "routed") == bool(line["decision"])
         assert sorted(r["cluster"] for r in line["ranking"]) == sorted(catalogue.ids)
         assert all(0 <= r["score"] <= 1 for r in line["ranking"])
 
@@ -123,7 +128,7 @@ def test_triage_unreadable_input(env):
 
 def test_triage_rejects_unknown_output_format(env):
     src = _jsonl(env / "in.jsonl", [{"id": "a", "text": "x"}])
-    result = run("triage", str(src), "-o", str(env / "out.xlsx"))
+    result = run("triage", str(src), "-o", str(env / "out.ods"))
     assert result.exit_code == 2
     assert "unknown format" in result.output
 
@@ -382,3 +387,108 @@ def test_triage_stopped_by_sigterm_leaves_the_earlier_output_and_no_debris(env, 
     assert out.read_text() == "earlier results\n"
     assert sorted(p.name for p in env.iterdir() if "out" in p.name) == ["out.jsonl"]
     assert signal.getsignal(signal.SIGTERM) == previous  # the handler was put back
+
+
+# -- triage and spreadsheets: CSV in Excel's encodings, .xlsx in and out, CSV for Polish Excel -----
+
+_POLISH = [
+    ("łódź-1", "Stocznia remontowa w Gdańsku, naprawiamy kadłuby"),
+    ("ŻÓŁW-2", "Pompy ciepła i chłodnie źródłowe"),
+]
+_FLAT = "id text decision best_score needs_review review_reason cluster_1 score_1 cluster_2 score_2 cluster_3 score_3"
+
+
+def _sheet(path: Path) -> list[tuple[object, ...]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        return [tuple(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _profiles_jsonl(path: Path, profiles: Iterable[tuple[str, str]]) -> Path:
+    path.write_text("".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n" for i, t in profiles))
+    return path
+
+
+def _names(catalogue: Iterable[Cluster]) -> set[str]:
+    return {name for cluster in catalogue for name in cluster.name.values()}
+
+
+def test_triage_windows_1250_csv_round_trips_into_a_workbook(env, catalogue):
+    src = env / "zapytania.csv"
+    src.write_bytes(("ID;Tekst;Text\n" + "".join(f"{i};x;{t}\n" for i, t in _POLISH)).encode("cp1250"))
+    out = env / "out.xlsx"
+    result = run("triage", str(src), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    header, *rows = _sheet(out)
+    assert header == tuple(_FLAT.split())
+    assert [(r[0], r[1]) for r in rows] == _POLISH  # ids and texts, Polish letters and all
+    assert all(isinstance(r[3], float) and isinstance(r[4], bool) for r in rows)
+    assert {r[i] for r in rows for i in (6, 8, 10)} <= _names(catalogue)  # clusters by name, no ids, no JSON
+
+
+def test_triage_utf16_csv(env):
+    src = env / "in.csv"
+    src.write_bytes(("id\ttext\n" + "".join(f"{i}\t{t}\n" for i, t in _POLISH)).encode("utf-16"))
+    result = run("triage", str(src), "-o", str(env / "out.jsonl"))
+    assert result.exit_code == 0, result.output
+    assert [json.loads(x)["id"] for x in (env / "out.jsonl").read_text(encoding="utf-8").splitlines()] == [
+        i for i, _ in _POLISH
+    ]
+
+
+def test_triage_reads_a_workbook_and_names_a_bad_row_as_excel_numbers_it(env):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.worksheets[0]
+    for row in (["Id", "Text"], [1, "Stocznia w Gdyni"], [2, None], ["p3", "Software house"]):
+        sheet.append(row)
+    book.save(env / "in.xlsx")
+    out = env / "out.jsonl"
+    result = run("triage", str(env / "in.xlsx"), "-o", str(out))
+    assert result.exit_code == 1
+    assert "in.xlsx, row 3: empty or missing 'text' (skipped)" in result.stderr
+    assert [json.loads(x)["id"] for x in out.read_text().splitlines()] == ["1", "p3"]
+
+
+def test_triage_csv_for_polish_excel(env, catalogue):
+    src = _profiles_jsonl(env / "in.jsonl", _POLISH)
+    out = env / "out.csv"
+    result = run("triage", str(src), "-o", str(out), "--excel")
+    assert result.exit_code == 0, result.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    header, *rows = csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=";")
+    assert header == _FLAT.split()
+    assert [(r[0], r[1]) for r in rows] == _POLISH
+    assert {r[i] for r in rows for i in (6, 8, 10)} <= _names(catalogue)
+    assert all("," in r[3] and "." not in r[3] for r in rows)  # a decimal comma: a number in Polish Excel
+
+
+def test_triage_csv_in_no_encoding_tried_is_one_line_and_exit_2(env, monkeypatch):
+    src = env / "in.csv"
+    src.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 4)
+    monkeypatch.setattr(matcher.loading, "load_encoders", lambda *args, **kwargs: pytest.fail("models loaded"))
+    result = run("triage", str(src), "-o", str(env / "out.jsonl"))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "cannot tell the text's encoding (tried UTF-8, UTF-16, Windows-1250, ISO-8859-2)" in result.stderr
+
+
+def test_triage_excel_layout_for_a_jsonl_output_is_refused_before_loading_models(env, monkeypatch):
+    src = _profiles_jsonl(env / "in.jsonl", [("a", "Stocznia w Gdyni")])
+    monkeypatch.setattr(matcher.loading, "load_encoders", lambda *args, **kwargs: pytest.fail("models loaded"))
+    result = run("triage", str(src), "-o", str(env / "out.jsonl"), "--excel")
+    assert result.exit_code == 2 and "--excel is for a .csv output" in result.stderr
+    assert not (env / "out.jsonl").exists()
+
+
+def test_triage_rejects_an_output_format_it_does_not_write(env):
+    src = _profiles_jsonl(env / "in.jsonl", [("a", "x")])
+    result = run("triage", str(src), "-o", str(env / "out.ods"))
+    assert result.exit_code == 2
+    assert "unknown format '.ods'; use .jsonl, .csv or .xlsx" in result.output

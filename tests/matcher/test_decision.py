@@ -247,3 +247,62 @@ def test_tune_rule_learns_that_evidence_of_no_fit_lowers_the_score() -> None:
     assert plain.evidence == ()
     plain_probs = plain.calibrate(raw)
     assert np.mean((plain_probs[:, 0] >= plain.accept) == ~is_none) < 0.9  # without it, no threshold separates them
+
+
+# -- every cluster's score calibrated, and the decision agreeing with the scores ---------------------
+
+
+def _overconfident_seconds(seed: int, n: int = 600) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """Raw scores whose best is usually right, and whose runner-up looks high but is rarely accepted."""
+    rng = np.random.default_rng(seed)
+    raw = rng.uniform(0.01, 0.2, size=(n, len(IDS)))
+    labels: list[tuple[str, ...]] = []
+    for i in range(n):
+        best, second = rng.choice(len(IDS), size=2, replace=False)
+        raw[i, best] = rng.uniform(0.7, 0.99)
+        raw[i, second] = rng.uniform(0.5, 0.7)
+        both = rng.random() < 0.15  # the runner-up is acceptable only now and then
+        if rng.random() < 0.1:  # and the best is wrong now and then
+            labels.append((IDS[next(j for j in range(len(IDS)) if j not in (best, second))],))
+        else:
+            labels.append((IDS[best], IDS[second]) if both else (IDS[best],))
+    return raw, labels
+
+
+def test_all_pairs_calibration_makes_runner_up_scores_honest() -> None:
+    raw, labels = _overconfident_seconds(seed=5)
+    top_only = tune_rule(raw, labels, IDS)
+    every = tune_rule(raw, labels, IDS, all_pairs=True)
+    assert len(every.rank) == 3 and top_only.rank == ()
+    test_raw, test_labels = _overconfident_seconds(seed=6)
+    y = np.array([[c in lab for c in IDS] for lab in test_labels], dtype=float)
+    second = np.argsort(-test_raw, axis=1)[:, 1]
+    rows = np.arange(len(test_raw))
+    accepted = y[rows, second].mean()  # about 0.15
+    for rule, within in ((every, 0.06), (top_only, None)):
+        mean_score = rule.calibrate(test_raw)[rows, second].mean()
+        if within is not None:
+            assert abs(mean_score - accepted) < within
+        else:  # fitted on the best clusters only, it calls the runner-ups far likelier than they are
+            assert mean_score - accepted > 0.2
+
+
+def test_with_all_pairs_no_cluster_left_out_of_the_decision_scores_half_or_more() -> None:
+    raw, labels = _overconfident_seconds(seed=7)
+    rule = tune_rule(raw, labels, IDS, all_pairs=True, max_labels=len(IDS))
+    assert rule.second == rule.accept
+    for row in rule.calibrate(raw):
+        order = np.argsort(-row)
+        decision, _, _ = rule.decide(row[order], [IDS[j] for j in order])
+        assert all(row[IDS.index(c)] < rule.accept for c in IDS if c not in decision)
+
+
+def test_unclear_text_is_cant_tell_not_out_of_scope() -> None:
+    decision, review, reason = RULE.decide(np.array([0.3, 0.2, 0.1, 0.0]), IDS, unclear=True)
+    assert decision == [] and review and reason is not None and reason.startswith("can't tell")
+    # a text routed to a cluster is routed whatever it resembles
+    assert RULE.decide(np.array([0.9, 0.2, 0.1, 0.0]), IDS, unclear=True)[0] == ["a"]
+    # and the language comes first
+    assert "neither English nor Polish" in str(
+        RULE.decide(np.array([0.3, 0.2]), IDS[:2], unclear=True, foreign="German")[2]
+    )

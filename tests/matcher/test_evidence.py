@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from matcher.profiles import by_split
+from matcher.threads import encode_all
 
 
 def test_pooled_ngrams_equal_fresh_ones(small_matcher, profiles):
@@ -21,7 +22,7 @@ def test_pooled_ngrams_equal_fresh_ones(small_matcher, profiles):
 def test_similarities_give_one_triple_per_source(small_matcher):
     index = small_matcher.index_
     texts = ["Stocznia remontowa w Gdańsku", "We write software for banks"]
-    embedded = small_matcher._embed(texts)[0]
+    embedded = encode_all(small_matcher.encoders_, texts)[0]
     sims = index.similarities(embedded, index.ngram_vectors(texts))
     assert len(sims) == index.n_sources == 2  # the hashing encoder and the n-grams
     for s_cat, s_ex, s_none in sims:

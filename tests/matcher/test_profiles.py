@@ -91,14 +91,14 @@ def test_blank_lines_are_skipped_and_numbering_keeps_them(tmp_path: Path) -> Non
         (_line(text=""), "field 'text'"),
         (_line(text="   "), "field 'text'"),
         (_line(text="\u200b \u00ad"), "field 'text'"),
+        (_line(text="\x00\x00"), "field 'text'"),
         (_line(text=...), "field 'text'"),
         (_line(labels={"maritime": True}), "field 'labels'"),
-        (_line(labels=[]), "field 'labels'"),
         (_line(labels="ict"), "field 'labels'"),  # a list, as the API asks: one format, not two
         (_line(labels=[3]), "field 'labels'"),
         (_line(labels=...), "field 'labels'"),
         (_line(labels=["tourism"]), "unknown cluster 'tourism'"),
-        (_line(labels=["none", "ict"]), "'none' cannot stand with a cluster"),
+        (_line(labels=["none", "ict"]), "'none' (no cluster fits) cannot stand with a cluster"),
         (_line(split=3), "field 'split'"),
         (_line(lang=7), "field 'lang'"),
     ],
@@ -128,6 +128,13 @@ def test_none_alone_is_allowed_with_known(tmp_path: Path) -> None:
     profile = load_profiles(path, known=KNOWN)[0]
     assert profile.labels == ("none",)
     assert profile.is_no_fit
+
+
+@pytest.mark.parametrize("labels", [[], ["none"], ["none", "none"]])
+def test_no_cluster_fits_may_be_written_either_way(tmp_path: Path, labels: list[str]) -> None:
+    """A routing decision says [] and a labelled file ["none"]: both are read as ("none",)."""
+    path = _write_lines(tmp_path, [_line(labels=labels)])
+    assert load_profiles(path, known=KNOWN)[0].labels == ("none",)
 
 
 def test_known_may_be_a_one_shot_iterator(tmp_path: Path) -> None:

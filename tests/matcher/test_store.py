@@ -1,4 +1,8 @@
-"""Tests for matcher/store.py on a SQLite file: feedback, catalogue edits, inquiries and decisions."""
+"""Tests for matcher/store.py: feedback, catalogue edits, inquiries and decisions.
+
+Every test that opens the store through ``db_url`` runs twice: on a SQLite file and on a new
+PostgreSQL database (``both_databases``, see tests/conftest.py); the rest are about SQLite files.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import dataclasses
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -15,12 +20,14 @@ from matcher.catalogue import Catalogue, CatalogueError
 from matcher.store import Base, NotFound, Store
 from matcher.types import LabelledProfile, MatchResult
 
+pytestmark = pytest.mark.both_databases
+
 HVAC_TEXT = "Projektujemy instalacje chłodnicze dla przemysłu spożywczego"
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'store.db'}"
+def db_url(database_url: str) -> str:
+    return database_url
 
 
 @pytest.fixture
@@ -98,8 +105,20 @@ def test_withdrawing_twice_keeps_the_first_time(store: Store) -> None:
     first = store.withdraw_feedback(fid).withdrawn_at
     again = store.withdraw_feedback(fid).withdrawn_at
     assert first is not None and again is not None
-    # SQLite hands back naive UTC datetimes even for timezone=True columns: compare wall-clock values
-    assert again.replace(tzinfo=None) == first.replace(tzinfo=None)
+    assert again == first
+
+
+def test_times_are_read_back_in_utc(store: Store, result: MatchResult) -> None:
+    """SQLite gives back naive times and PostgreSQL the server's zone (the test server's is Warsaw):
+    the store hands back aware UTC times on both, so every replica writes an instant the same way."""
+    (fid,) = store.add_feedback(_profiles()[:1])
+    store.withdraw_feedback(fid)
+    inquiry = store.add_inquiry(result)
+    store.decide_inquiry(inquiry.id, ["hvac"])
+    decided = store.get_inquiry(inquiry.id)
+    imported, officer = store.list_feedback(include_withdrawn=True)
+    times = [decided.created_at, decided.decided_at, imported.created_at, imported.withdrawn_at, officer.created_at]
+    assert all(t is not None and t.tzinfo is UTC for t in times)
 
 
 def test_feedback_profiles(store: Store) -> None:
@@ -270,6 +289,18 @@ def test_decide_inquiry_with_no_cluster_is_none(store: Store, result: MatchResul
     assert store.feedback_profiles()[0].is_no_fit
 
 
+def test_no_cluster_is_stored_one_way_whichever_way_it_is_written(store: Store, result: MatchResult) -> None:
+    """A decision keeps [] (as a routing decision says it), feedback ["none"] (as labelled files do)."""
+    inquiry = store.add_inquiry(result)
+    assert store.decide_inquiry(inquiry.id, ["none"]).officer_clusters == []
+    assert [r.labels for r in store.list_feedback()] == [["none"]]
+    bakery = LabelledProfile(id="", text="A bakery in Sopot.", labels=())
+    assert len(store.add_feedback([bakery], skip_known=True)) == 1
+    assert len(store.add_feedback([dataclasses.replace(bakery, labels=("none",))], skip_known=True)) == 0
+    assert store.add_feedback_once(bakery)[1] is False
+    assert [r.labels for r in store.list_feedback()] == [["none"], ["none"]]
+
+
 @pytest.mark.parametrize("doubtful", [True, False])
 def test_withdrawing_a_decision_puts_its_inquiry_back(store: Store, result: MatchResult, doubtful: bool) -> None:
     """Undoing an officer's decision undoes it on the inquiry too: back in the queue it came from."""
@@ -329,6 +360,44 @@ def test_skip_known_leaves_out_what_is_stored_or_repeated(store: Store) -> None:
     assert sorted(r.external_id for r in store.list_feedback()) == ["a", "b", "d"]
 
 
+def test_what_one_database_stores_the_other_stores_alike(store: Store) -> None:
+    """A file may hold what SQLite took and PostgreSQL refused (so its import failed whole there): a
+    NUL in a text (kept as U+FFFD on both, as the API does), an id of 300 characters, a long language tag."""
+    odd = LabelledProfile(id="x" * 300, text="Stocznia\x00 w Gdyni.", labels=("maritime",), lang="en-GB-oxendict")
+    (fid,) = store.add_feedback([odd], skip_known=True)
+    row = store.get_feedback(fid)
+    assert (row.text, row.external_id, row.lang) == ("Stocznia\ufffd w Gdyni.", "x" * 300, "en-GB-oxendict")
+    assert store.add_feedback([odd], skip_known=True) == []  # the same file again: known
+    assert store.find_feedback(odd.text, odd.labels).id == fid
+    again, created = store.add_feedback_once(odd)
+    assert (again.id, created) == (fid, False)
+
+
+@pytest.mark.parametrize("how", ["add_feedback_once", "import"])
+def test_the_same_feedback_sent_at_once_is_stored_once(db_url: str, how: str) -> None:
+    """A retry or a double click reaching several workers at once (or one file imported by two
+    commands): each checks whether the feedback is stored and adds it. They take turns, so exactly
+    one adds it (before, every one of them did, on SQLite and PostgreSQL alike)."""
+    profile = LabelledProfile(id="", text="Stocznia w Gdyni.", labels=("maritime",), lang="pl")
+    workers = [Store(db_url) for _ in range(6)]
+    start = threading.Barrier(len(workers))
+
+    def add(store: Store) -> int:
+        start.wait()
+        if how == "add_feedback_once":
+            return int(store.add_feedback_once(profile, source="api")[1])
+        return len(store.add_feedback([profile], skip_known=True))
+
+    try:
+        with ThreadPoolExecutor(len(workers)) as pool:
+            added = list(pool.map(add, workers))
+        assert sum(added) == 1
+        assert len(workers[0].list_feedback(include_withdrawn=True)) == 1
+    finally:
+        for s in workers:
+            s.close()
+
+
 def test_a_database_error_other_than_a_race_is_not_retried(db_url: str, monkeypatch) -> None:
     calls = []
 
@@ -364,6 +433,42 @@ def test_decisions_sent_at_once_leave_exactly_one_active(db_url: str, result: Ma
         assert len(first.list_feedback(include_withdrawn=True)) == len(choices)
     finally:
         for s in [first, *workers]:
+            s.close()
+
+
+def test_a_decision_and_the_withdrawal_of_the_one_before_at_once_leave_them_agreeing(
+    db_url: str, result: MatchResult
+) -> None:
+    """One officer decides an inquiry anew while another withdraws its earlier decision, each through
+    its own worker. Whichever goes first, the inquiry and its feedback must agree: decided exactly
+    when one officer feedback is active, with its clusters. (Before, the withdrawal reopened the
+    inquiry over the new decision about half the time, and PostgreSQL answered some with a deadlock.)"""
+    first = Store(db_url)
+    inquiry = first.add_inquiry(result)
+    deciding, withdrawing = Store(db_url), Store(db_url)
+    start = threading.Barrier(2)  # reused: one round a trial
+
+    def decide() -> None:
+        start.wait()
+        deciding.decide_inquiry(inquiry.id, ["energy"])
+
+    def withdraw(feedback_id: int) -> None:
+        start.wait()
+        withdrawing.withdraw_feedback(feedback_id)
+
+    try:
+        for _ in range(15):
+            first.decide_inquiry(inquiry.id, ["hvac"])
+            (earlier,) = [r for r in first.list_feedback() if r.inquiry_id == inquiry.id]
+            with ThreadPoolExecutor(2) as pool:
+                for done in [pool.submit(decide), pool.submit(withdraw, earlier.id)]:
+                    done.result()
+            now = first.get_inquiry(inquiry.id)
+            active = [r.labels for r in first.list_feedback() if r.inquiry_id == inquiry.id]
+            # Withdrawn first, then decided; or decided first, which withdrew the earlier one already.
+            assert (now.status, now.officer_clusters, active) == ("decided", ["energy"], [["energy"]])
+    finally:
+        for s in (first, deciding, withdrawing):
             s.close()
 
 

@@ -47,7 +47,7 @@ def _assert_offsets(text: str, passages: list[Passage]) -> None:
     assert all(a.end <= b.start for a, b in zip(passages, passages[1:], strict=False))
 
 
-@pytest.mark.parametrize("text", ["", "  \n\t", "\u3000", INVISIBLE, "\u200b \u200b"])
+@pytest.mark.parametrize("text", ["", "  \n\t", "\u3000", INVISIBLE, "\u200b \u200b", "\x00\x00", " \x00\n"])
 def test_blank_texts_show_nothing(text: str) -> None:
     assert is_blank(text)
 

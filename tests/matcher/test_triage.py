@@ -1,34 +1,17 @@
-"""Tests for matcher/triage.py: reading JSONL/CSV row by row, and writing triage lines."""
+"""Tests for matcher/triage.py: reading JSONL/CSV/.xlsx row by row, and checking an output path."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 
-from matcher.serialize import triage_line
-from matcher.triage import InputError, Row, TriageWriter, check_writable, read_rows
-from matcher.types import Match, MatchResult
-
-
-def _result(decision: tuple[str, ...] = ("maritime",), needs_review: bool = False) -> MatchResult:
-    ranking = (
-        Match(cluster="maritime", label="Polish Maritime Cluster", score=0.93),
-        Match(cluster="energy", label="Baltic Eco-Energy Cluster", score=0.41),
-        Match(cluster="ict", label="Interizon", score=0.05),
-    )
-    reason = "no cluster fits well enough" if needs_review else None
-    return MatchResult(
-        text="Stocznia remontowa",
-        lang="pl",
-        ranking=ranking,
-        decision=decision,
-        needs_review=needs_review,
-        review_reason=reason,
-    )
-
+from matcher.triage import InputError, Row, check_writable, read_rows
 
 # -- reading JSONL -----------------------------------------------------------------------------
 
@@ -82,6 +65,12 @@ def test_an_id_or_text_of_the_wrong_kind_says_so(tmp_path: Path) -> None:
         ("p3", "'text' must be a string"),
         ("7", None),
     ]
+
+
+def test_a_text_of_nul_characters_is_empty(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text(json.dumps({"id": "a", "text": "\x00\x00"}) + "\n", encoding="utf-8")
+    assert list(read_rows(path)) == [Row(1, "a", None, "empty or missing 'text'")]
 
 
 def test_jsonl_good_rows_after_a_bad_first_line_still_come(tmp_path: Path) -> None:
@@ -181,11 +170,10 @@ def test_unreadable_file(tmp_path: Path) -> None:
         list(read_rows(path))
 
 
-@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
-def test_non_utf8_input(tmp_path: Path, suffix: str) -> None:
-    path = tmp_path / f"latin2{suffix}"
-    body = '{"id": "a", "text": "Łódź"}\n' if suffix == ".jsonl" else "id,text\na,Łódź\n"
-    path.write_bytes(body.encode("iso-8859-2"))
+def test_non_utf8_jsonl(tmp_path: Path) -> None:
+    """JSON Lines is UTF-8; a CSV file in another encoding is read (below)."""
+    path = tmp_path / "latin2.jsonl"
+    path.write_bytes('{"id": "a", "text": "Łódź"}\n'.encode("iso-8859-2"))
     with pytest.raises(InputError, match="not UTF-8") as info:
         list(read_rows(path))
     assert str(path) in str(info.value)
@@ -202,65 +190,108 @@ def test_utf8_with_byte_order_mark(tmp_path: Path, suffix: str, body: str) -> No
     assert list(read_rows(path)) == [Row(1, "p1", "Stocznia")]
 
 
-# -- writing -----------------------------------------------------------------------------------
+# -- CSV in the encodings of Excel, and workbooks ----------------------------------------------
+
+POLISH_ROWS = [
+    ("łódź-1", "Zażółć gęślą jaźń: stocznia remontowa w Gdańsku"),
+    ("ŚĆ-2", "Źródła ciepła, pompy i kotły; śruby okrętowe, łożyska"),
+    ("3", "Ąę óż, serwis chłodni w Żukowie"),
+]
 
 
-def test_triage_line_shape() -> None:
-    line = triage_line("p0042", _result(("maritime", "energy")))
-    assert line == {
-        "id": "p0042",
-        "decision": ["maritime", "energy"],
-        "needs_review": False,
-        "review_reason": None,
-        "ranking": [
-            {"cluster": "maritime", "score": 0.93},
-            {"cluster": "energy", "score": 0.41},
-            {"cluster": "ict", "score": 0.05},
-        ],
-    }
+def _csv_bytes(rows: list[tuple[str, str]], encoding: str, delimiter: str = ";") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(["ID", "Text"])
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
 
 
-def test_writer_jsonl_lines_in_the_design_shape(tmp_path: Path) -> None:
-    path = tmp_path / "out" / "triage.jsonl"
-    lines = [triage_line("p1", _result()), triage_line("pł2", _result((), needs_review=True))]
-    with TriageWriter(path) as writer:
-        for line in lines:
-            writer.write(line)
-    text = path.read_text(encoding="utf-8")
-    assert "pł2" in text  # written as UTF-8, not escaped
-    got = [json.loads(raw) for raw in text.splitlines()]
-    assert got == lines
-    for obj in got:
-        assert list(obj) == ["id", "decision", "needs_review", "review_reason", "ranking"]
-        assert all(list(item) == ["cluster", "score"] for item in obj["ranking"])
-    assert got[1]["decision"] == [] and got[1]["needs_review"] is True
-    assert got[1]["review_reason"] == "no cluster fits well enough"
+@pytest.mark.parametrize("encoding", ["cp1250", "iso8859_2"])
+def test_csv_in_a_polish_code_page_keeps_its_letters(tmp_path: Path, encoding: str) -> None:
+    """Excel's "CSV (semicolon separated)" on a Polish Windows is Windows-1250; older tools write ISO-8859-2."""
+    path = tmp_path / "in.csv"
+    path.write_bytes(_csv_bytes(POLISH_ROWS, encoding))
+    assert [(r.id, r.text, r.error) for r in read_rows(path)] == [(i, t, None) for i, t in POLISH_ROWS]
 
 
-def test_writer_csv_with_header(tmp_path: Path) -> None:
-    path = tmp_path / "triage.csv"
-    with TriageWriter(path) as writer:
-        writer.write(triage_line("p1", _result(("maritime", "energy"))))
-        writer.write(triage_line("p2", _result((), needs_review=True)))
-    with path.open(encoding="utf-8", newline="") as handle:
-        records = list(csv.reader(handle))
-    assert records[0] == ["id", "decision", "needs_review", "top_cluster", "top_score", "ranking", "review_reason"]
-    assert records[1][:5] == ["p1", "maritime;energy", "false", "maritime", "0.93"]
-    assert json.loads(records[1][5]) == triage_line("p1", _result())["ranking"]
-    assert records[1][6] == ""
-    assert records[2][:3] == ["p2", "", "true"]
-    assert records[2][6] == "no cluster fits well enough"
-    assert len(records) == 3
+@pytest.mark.parametrize("encoding", ["cp1250", "iso8859_2"])
+def test_one_short_row_in_a_polish_code_page(tmp_path: Path, encoding: str) -> None:
+    """The two code pages put ą, ś, ź at different bytes: one word is enough to tell them apart."""
+    path = tmp_path / "in.csv"
+    path.write_bytes("id,text\nłódź,Łódź\n".encode(encoding))
+    assert list(read_rows(path)) == [Row(1, "łódź", "Łódź")]
 
 
-def test_an_interrupted_writer_leaves_the_earlier_output(tmp_path: Path) -> None:
-    path = tmp_path / "triage.jsonl"
-    path.write_text("earlier results\n", encoding="utf-8")
-    with pytest.raises(KeyboardInterrupt), TriageWriter(path) as writer:
-        writer.write(triage_line("p1", _result()))
-        raise KeyboardInterrupt
-    assert path.read_text(encoding="utf-8") == "earlier results\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["triage.jsonl"]
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])  # utf-16: with a byte order mark
+def test_utf16_csv_as_excel_saves_unicode_text(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(_csv_bytes(POLISH_ROWS, encoding, delimiter="\t"))  # Excel's "Unicode text" has tabs
+    assert [(r.id, r.text, r.error) for r in read_rows(path)] == [(i, t, None) for i, t in POLISH_ROWS]
+
+
+def test_a_csv_in_no_encoding_tried_says_which_were_tried(tmp_path: Path) -> None:
+    path = tmp_path / "old.csv"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 4)  # an .xls renamed .csv
+    with pytest.raises(InputError, match="cannot tell the text's encoding") as info:
+        list(read_rows(path))
+    message = str(info.value)
+    assert "UTF-8, UTF-16, Windows-1250, ISO-8859-2" in message and "CSV UTF-8" in message
+    assert str(path) in message and "\n" not in message
+
+
+def _workbook(path: Path, *sheets: Sequence[Sequence[object]]) -> Path:
+    book = Workbook()
+    book.remove(book.worksheets[0])
+    for i, rows in enumerate(sheets):
+        sheet = book.create_sheet(f"Arkusz{i + 1}")
+        for row in rows:
+            sheet.append(row)
+    book.active = len(sheets) - 1  # the last sheet is the one open: the first is read all the same
+    book.save(path)
+    return path
+
+
+def test_xlsx_rows_of_the_first_sheet_numbered_as_excel_shows_them(tmp_path: Path) -> None:
+    rows: list[list[object]] = [
+        ["Nr", "ID", "Text"],
+        [1, "łódź-1", "Zażółć gęślą jaźń"],
+        [2, 42, "Stocznia w Gdyni"],
+        [],
+        [4, 7.0, None],
+        [5, None, "bez identyfikatora"],
+        [6, "p6", "  "],
+    ]
+    path = _workbook(tmp_path / "in.xlsx", rows, [["id", "text"], ["other", "Another sheet"]])
+    got = [(r.number, r.id, r.text, r.error) for r in read_rows(path)]
+    assert got == [
+        (2, "łódź-1", "Zażółć gęślą jaźń", None),
+        (3, "42", "Stocznia w Gdyni", None),  # a number: Excel keeps 42, not "42"
+        (5, "7", None, "empty or missing 'text'"),  # 7.0 is the id 7
+        (6, None, None, "missing 'id'"),
+        (7, "p6", None, "empty or missing 'text'"),
+    ]
+
+
+def test_xlsx_missing_column_names_it(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "in.xlsx", [["Name", "Text"], ["a", "Stocznia"]])
+    with pytest.raises(InputError, match="missing column 'id'") as info:
+        list(read_rows(path))
+    assert "first row of the first sheet" in str(info.value) and "'name'" in str(info.value)
+
+
+def test_an_empty_workbook_names_the_columns(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="missing column 'id', 'text'"):
+        list(read_rows(_workbook(tmp_path / "in.xlsx", [])))
+
+
+@pytest.mark.parametrize("content", [b"", b"id,text\na,b\n", b"PK\x03\x04 not really a zip"])
+def test_a_file_that_is_no_workbook_is_one_clear_error(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "in.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match="cannot be read as an Excel workbook") as info:
+        list(read_rows(path))
+    assert "\n" not in str(info.value)
 
 
 def test_a_csv_field_longer_than_the_csv_module_default_is_read(tmp_path: Path) -> None:
@@ -274,23 +305,3 @@ def test_a_csv_field_longer_than_the_csv_module_default_is_read(tmp_path: Path) 
 def test_a_folder_that_cannot_be_written_in_is_refused() -> None:
     with pytest.raises(InputError, match="cannot be written in"):
         check_writable(Path("/proc/routed.jsonl"))
-
-
-def test_writer_refuses_an_unknown_format(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="unknown format"):
-        TriageWriter(tmp_path / "out.xlsx")
-    assert not (tmp_path / "out.xlsx").exists()
-
-
-def test_triage_line_from_a_real_result(small_matcher, catalogue) -> None:
-    result = small_matcher.match("Projektujemy instalacje chłodnicze dla przemysłu spożywczego", explain=False)
-    line = triage_line("p1", result)
-    json.dumps(line)  # plain JSON types only
-    ranking = line["ranking"]
-    assert sorted(item["cluster"] for item in ranking) == sorted(catalogue.ids)
-    scores = [item["score"] for item in ranking]
-    assert all(isinstance(s, float) and 0.0 <= s <= 1.0 for s in scores)
-    assert scores == sorted(scores, reverse=True)
-    assert isinstance(line["needs_review"], bool)
-    assert line["decision"] == list(result.decision)
-    assert all(c in catalogue.ids for c in line["decision"])

@@ -31,14 +31,20 @@ from service.state import MatcherFactory, fit_matcher
 
 ADMIN_KEY = "test-admin-key"
 ADMIN = {"X-API-Key": ADMIN_KEY}
+#: Rate limits no test reaches by chance (every TestClient is one address); tests of the limits set their own.
+UNREACHED_RATE_LIMITS = dict.fromkeys(
+    ("rate_limit_match", "rate_limit_inquiries", "rate_limit_triage", "rate_limit_wrong_key"), "1000000/minute"
+)
 
 
 def make_settings(tmp_path: Path, **overrides: object) -> ServiceSettings:
-    """ServiceSettings for one test: its own SQLite file and cache, an admin key, nothing from the environment."""
+    """ServiceSettings for one test: its own SQLite file and cache, an admin key, rate limits it does not
+    reach, nothing from the environment."""
     values: dict[str, object] = {
         "database_url": f"sqlite:///{tmp_path / 'matcher.db'}",
         "cache_dir": tmp_path / "cache",
         "api_key": ADMIN_KEY,
+        **UNREACHED_RATE_LIMITS,
         **overrides,
     }
     return ServiceSettings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -55,8 +61,10 @@ def wait_ready(client: TestClient | httpx.Client, timeout: float = 60.0) -> None
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> ServiceSettings:
-    return make_settings(tmp_path)
+def settings(tmp_path: Path, database_url: str) -> ServiceSettings:
+    """The test's settings; its database is a SQLite file, or for a test marked ``both_databases``
+    each database in turn (see ``database_url`` in tests/conftest.py)."""
+    return make_settings(tmp_path, database_url=database_url)
 
 
 @pytest.fixture
@@ -145,8 +153,9 @@ def admin_fixture() -> dict[str, str]:
 
 
 @pytest.fixture(name="make_settings")
-def make_settings_fixture(tmp_path: Path) -> Callable[..., ServiceSettings]:
-    return lambda **overrides: make_settings(tmp_path, **overrides)
+def make_settings_fixture(tmp_path: Path, database_url: str) -> Callable[..., ServiceSettings]:
+    """:func:`make_settings` on the test's database (``database_url``) unless the caller names another."""
+    return lambda **overrides: make_settings(tmp_path, **{"database_url": database_url, **overrides})
 
 
 @pytest.fixture(name="settings_in", scope="session")

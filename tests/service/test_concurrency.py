@@ -5,8 +5,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 from service.main import create_app
+
+pytestmark = pytest.mark.both_databases  # each test on SQLite and on PostgreSQL
 
 PROFILES = [
     "Projektujemy instalacje chłodnicze dla przemysłu spożywczego.",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 
 import pytest
 from fastapi.testclient import TestClient
 
+from matcher.text import is_blank
 from service.main import create_app
+from service.schemas import VISIBLE
 
 
 @pytest.fixture
@@ -39,7 +43,7 @@ def test_invalid_match_requests_are_422_naming_the_field(client, body, field):
     assert response.json()["detail"][0]["loc"] == ["body", field]
 
 
-@pytest.mark.parametrize("blank", ["  ", "\u200b\u200b"])
+@pytest.mark.parametrize("blank", ["  ", "\u200b\u200b", "\x00\x00"])
 def test_blank_text_says_why(client, blank):
     detail = client.post("/v1/match", json={"text": blank}).json()["detail"][0]
     assert "empty or only whitespace" in detail["msg"]
@@ -78,6 +82,43 @@ def test_invalid_json_and_invalid_unicode_are_422(client):
         response = client.post("/v1/match", content=raw, headers={"Content-Type": "application/json"})
         assert response.status_code == 422, raw
         assert "detail" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "loc"),
+    [
+        ("/v1/inquiries", {"text": "We build ships.", "contact": "\udfff"}, ["body", "contact"]),
+        ("/v1/triage", {"profiles": [{"id": "\udfff", "text": "We build ships."}]}, ["body", "profiles", 0, "id"]),
+        ("/v1/match", {"text": "We build \udfff ships."}, ["body", "text"]),
+    ],
+)
+def test_a_lone_surrogate_in_any_string_is_422_naming_the_field(client, path, body, loc):
+    """A JSON escape like \\udfff decodes to a lone surrogate, which cannot be stored or sent back."""
+    response = client.post(path, content=json.dumps(body), headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == loc
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "loc"),
+    [
+        ("/v1/match", {"text": "\x00\x00"}, ["body", "text"]),
+        ("/v1/inquiries", {"text": "\x00 \x00"}, ["body", "text"]),
+        ("/v1/triage", {"profiles": [{"id": "a", "text": "\x00"}]}, ["body", "profiles", 0, "text"]),
+        ("/v1/feedback", {"text": "\x00\u200b", "labels": ["hvac"]}, ["body", "text"]),
+    ],
+)
+def test_a_text_of_nul_characters_is_blank(client, admin, path, body, loc):
+    """NUL shows nothing; stored as U+FFFD it would have passed for a visible character."""
+    response = client.post(path, json=body, headers=admin)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == loc
+    assert "empty or only whitespace" in response.json()["detail"][0]["msg"]
+
+
+@pytest.mark.parametrize("text", ["", " ", "\x00", "\x00a", "\u200b\ufeff", "\u3000x", "\u00a0", "\x1c", "ok"])
+def test_the_documented_pattern_agrees_with_the_server(text):
+    assert (re.search(VISIBLE, text) is not None) == (not is_blank(text))
 
 
 def test_unknown_routes_and_methods_answer_json(client):

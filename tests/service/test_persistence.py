@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from service.main import create_app
+
+pytestmark = pytest.mark.both_databases  # each test on SQLite and on PostgreSQL
 
 BREAD = "We bake bread and cakes for local shops."
 WINDFARM = "We install and service offshore wind farm foundations in the Baltic."

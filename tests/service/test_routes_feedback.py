@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.both_databases  # each test on SQLite and on PostgreSQL
+
 SHIP = "We design hull structures and propulsion for offshore supply vessels."
 
 
@@ -48,7 +50,11 @@ def test_the_same_feedback_sent_again_is_stored_once(client, admin):
 
 @pytest.mark.parametrize(
     ("labels", "message"),
-    [(["bakery"], "unknown cluster 'bakery'"), (["none", "hvac"], "cannot stand with a cluster"), ([], "at least 1")],
+    [
+        (["bakery"], "unknown cluster 'bakery'"),
+        (["none", "hvac"], "'none' (no cluster fits) cannot stand with a cluster"),
+        (["hvac", "none"], "'none' (no cluster fits) cannot stand with a cluster"),
+    ],
 )
 def test_invalid_labels_are_422(client, admin, labels, message):
     response = client.post("/v1/feedback", json={"text": SHIP, "labels": labels}, headers=admin)
@@ -56,10 +62,14 @@ def test_invalid_labels_are_422(client, admin, labels, message):
     assert message in response.json()["detail"][0]["msg"]
 
 
-def test_out_of_scope_feedback_is_labelled_none(client, admin):
-    item = client.post("/v1/feedback", json={"text": "Piekarnia w Sopocie.", "labels": ["none"]}, headers=admin)
+@pytest.mark.parametrize(("first", "again"), [(["none"], []), ([], ["none"])])
+def test_out_of_scope_feedback_is_labelled_none_either_way(client, admin, first, again):
+    item = client.post("/v1/feedback", json={"text": "Piekarnia w Sopocie.", "labels": first}, headers=admin)
+    assert item.status_code == 201
     assert item.json()["labels"] == ["none"]
     assert item.json()["lang"] == "pl"
+    repeated = client.post("/v1/feedback", json={"text": "Piekarnia w Sopocie.", "labels": again}, headers=admin)
+    assert (repeated.status_code, repeated.json()) == (200, item.json())  # the same feedback, stored once
 
 
 def test_withdrawing_unknown_feedback_is_404(client, admin):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.both_databases  # each test on SQLite and on PostgreSQL
+
 BREAD = "We bake bread and cakes for local shops."  # fits no cluster: lands in the review queue
 HVAC_PL = "Projektujemy i montujemy instalacje chłodnicze oraz klimatyzację dla przemysłu spożywczego."
 
@@ -61,7 +63,12 @@ def test_unknown_inquiry_is_404(client, admin):
 
 @pytest.mark.parametrize(
     ("clusters", "message"),
-    [(["bakery"], "unknown cluster 'bakery'"), (["none"], "use [] for no cluster"), ("hvac", "valid list")],
+    [
+        (["bakery"], "unknown cluster 'bakery'"),
+        (["none", "hvac"], "'none' (no cluster fits) cannot stand with a cluster"),
+        (["hvac", "none"], "'none' (no cluster fits) cannot stand with a cluster"),
+        ("hvac", "valid list"),
+    ],
 )
 def test_a_decision_with_an_unknown_cluster_is_422(client, admin, clusters, message):
     inquiry = client.post("/v1/inquiries", json={"text": BREAD}).json()
@@ -71,9 +78,10 @@ def test_a_decision_with_an_unknown_cluster_is_422(client, admin, clusters, mess
     assert client.get(f"/v1/inquiries/{inquiry['id']}", headers=admin).json()["status"] == "needs_review"
 
 
-def test_no_cluster_fits_is_a_decision_and_leaves_the_queue(client, admin):
+@pytest.mark.parametrize("none", [[], ["none"]])
+def test_no_cluster_fits_is_a_decision_and_leaves_the_queue(client, admin, none):
     inquiry = client.post("/v1/inquiries", json={"text": BREAD}).json()
-    decided = client.post(f"/v1/inquiries/{inquiry['id']}/decision", json={"clusters": []}, headers=admin).json()
+    decided = client.post(f"/v1/inquiries/{inquiry['id']}/decision", json={"clusters": none}, headers=admin).json()
     assert decided["status"] == "decided"
     assert decided["officer_clusters"] == []
     assert decided["decided_at"] is not None

@@ -136,3 +136,22 @@ def test_port_bounds_accepted(monkeypatch: pytest.MonkeyPatch, value: str) -> No
 def test_unknown_variables_are_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MATCHER_NOT_A_SETTING", "x")
     assert not hasattr(ServiceSettings(), "not_a_setting")
+
+
+def test_anonymous_work_is_limited_by_default() -> None:
+    s = ServiceSettings()
+    assert s.anonymous_max_batch == 20 < s.max_batch
+    assert (s.rate_limit_match, s.rate_limit_inquiries, s.rate_limit_triage, s.rate_limit_wrong_key) == (
+        "60/minute",
+        "5/minute;20/hour",
+        "10/minute",
+        "10/15 minutes",
+    )
+
+
+def test_rate_limits_from_the_environment_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MATCHER_RATE_LIMIT_MATCH", "600 per minute; 20/second")
+    assert ServiceSettings().rate_limit_match == "600 per minute; 20/second"
+    monkeypatch.setenv("MATCHER_RATE_LIMIT_TRIAGE", "lots")
+    with pytest.raises(ValidationError, match="'lots' is not a rate limit such as '60/minute'"):
+        ServiceSettings()
