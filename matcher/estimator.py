@@ -52,11 +52,11 @@ class Matcher:
 
     Parameters
     ----------
-    encoders : sequence of str or Encoder, default ("use-multilingual-v3", "all-MiniLM-L6-v2")
+    encoders : sequence of str or Encoder, default ("use-multilingual-v3", "multilingual-e5-small")
         Model names (the bundled ones, or any sentence-transformers name or path) or encoders.
     tfidf : bool, default True
         Also compare character n-grams (helps with Polish inflection and product names).
-    max_labels : int, default 2
+    max_labels : int, default 3
         At most this many clusters in a decision.
     cache_dir : path or None
         Where catalogue and example embeddings are cached; ``None`` caches nothing.
@@ -117,7 +117,7 @@ class Matcher:
         encoders: Sequence[str | Encoder] = DEFAULT_ENCODERS,
         *,
         tfidf: bool = True,
-        max_labels: int = 2,
+        max_labels: int = 3,
         cache_dir: str | Path | None = CACHE_DIR,
         C: float = 0.03,
         classifier: bool = True,

@@ -27,6 +27,7 @@ class Scores:
     ece: float | None  # calibration error of the best score vs "the best cluster is acceptable", all profiles
     review_share: float | None = None  # share of profiles set aside for a person (``needs_review``)
     routing_unreviewed: float | None = None  # routing accuracy of the profiles not set aside
+    pair_ece: float | None = None  # calibration error of every (profile, cluster) score, not the best only
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,9 @@ class Report:
     labels: list[str]  # rows and columns of the confusion matrix: clusters then "none"
     confusion: list[list[int]]  # rows: first true label; columns: first routed cluster
     provenance: dict[str, Any] = field(default_factory=dict)
+    #: Reliability diagrams' points (see :func:`reliability`) of the best score ("best") and of every
+    #: (profile, cluster) score ("pairs"), for "all" profiles and per language.
+    reliability: dict[str, dict[str, list[dict[str, float]]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,6 +92,7 @@ def scores(profiles: Sequence[LabelledProfile], results: Sequence[MatchResult]) 
         ece=round(expected_calibration_error(conf, ok), 4) if pairs else None,
         review_share=_ratio(len(pairs) - len(unreviewed), len(pairs)),
         routing_unreviewed=_ratio(sum(unreviewed), len(unreviewed)),
+        pair_ece=round(expected_calibration_error(*pair_confidence(profiles, results)), 4) if pairs else None,
     )
 
 
@@ -126,6 +131,15 @@ def report(
             continue
         got = r.decision[0] if r.decision else NO_FIT
         confusion[pos[p.labels[0]]][pos[got]] += 1
+    groups = {
+        "all": list(range(len(profiles))),
+        **{lg: [i for i, x in enumerate(langs) if x == lg] for lg in by_language},
+    }
+    diagrams: dict[str, dict[str, list[dict[str, float]]]] = {"best": {}, "pairs": {}}
+    for name, idx in groups.items():
+        chosen = ([profiles[i] for i in idx], [results[i] for i in idx])
+        diagrams["best"][name] = reliability(*top_confidence(*chosen))
+        diagrams["pairs"][name] = reliability(*pair_confidence(*chosen))
     return Report(
         overall=scores(profiles, results),
         by_language=by_language,
@@ -133,6 +147,7 @@ def report(
         labels=labels,
         confusion=confusion,
         provenance=dict(provenance or {}),
+        reliability=diagrams,
     )
 
 
@@ -200,8 +215,25 @@ def top_confidence(
     return conf, ok
 
 
+def pair_confidence(
+    profiles: Sequence[LabelledProfile], results: Sequence[MatchResult]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every cluster's score of every profile and whether an officer accepts that cluster: each
+    score claims to be that probability, the best one and the others alike."""
+    pairs = list(zip(profiles, results, strict=True))
+    conf = np.array([m.score for _, r in pairs for m in r.ranking], dtype=float)
+    ok = np.array([m.cluster in p.labels for p, r in pairs for m in r.ranking], dtype=float)
+    return conf, ok
+
+
 def plot_reliability(
-    confidence: np.ndarray, correct: np.ndarray, path: str | Path, *, bins: int = 10, title: str = "Reliability"
+    confidence: np.ndarray,
+    correct: np.ndarray,
+    path: str | Path,
+    *,
+    bins: int = 10,
+    title: str = "Reliability",
+    xlabel: str = "score of the best cluster",
 ) -> Path:
     """Save a reliability diagram: accuracy against confidence per bin, with the diagonal."""
     import matplotlib
@@ -227,7 +259,7 @@ def plot_reliability(
     for p in points:
         ax.annotate(str(p["count"]), (p["low"] + 0.5 / bins, min(p["accuracy"] + 0.03, 0.97)), ha="center", fontsize=8)
     ece = expected_calibration_error(confidence, correct, bins)
-    ax.set_xlabel("score of the best cluster")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("fraction where it is right")
     ax.set_title(f"{title} (ECE {ece:.3f})")
     ax.set_xlim(0, 1)

@@ -2,6 +2,7 @@
 
 SQLite by default, any SQLAlchemy URL (PostgreSQL) by setting. The CLI and every service worker
 open the same database, which is the only shared state. Not imported by ``import matcher``.
+The tables themselves are in :mod:`matcher.store_rows`; they are re-exported here.
 """
 
 from __future__ import annotations
@@ -11,127 +12,54 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    TypeDecorator,
-    create_engine,
-    event,
-    func,
-    select,
-    update,
-)
-from sqlalchemy.engine import CursorResult, Dialect, Engine, make_url
+from sqlalchemy import create_engine, event, func, select, update
+from sqlalchemy.engine import CursorResult, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from matcher.catalogue import Catalogue, Cluster, cluster_from_dict
 from matcher.config import NO_FIT
 from matcher.profiles import normalise_labels
-from matcher.types import LabelledProfile, MatchResult
+from matcher.store_queries import (
+    DecidedInquiry,
+    InquiryFilter,
+    cluster_counts,
+    filter_conditions,
+    recent_decisions,
+    register_sqlite_functions,
+    week_counts,
+)
+from matcher.store_rows import (
+    Base,
+    CatalogueEditRow,
+    FeedbackRow,
+    InquiryRow,
+    StoredText,
+    UtcDateTime,
+    storable,
+    utc_now,
+)
+from matcher.types import LabelledProfile, Match, MatchResult
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """A point in time, stored with its time zone and always read back in UTC.
-
-    Without it SQLite hands back naive datetimes, and PostgreSQL hands back the server's time zone
-    (``+01:00`` from a server in Warsaw): the same instant, written differently by each replica.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return _as_utc(value)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return _as_utc(value)
-
-
-def _as_utc(value: datetime | None) -> datetime | None:
-    """``value`` in UTC; a naive value is taken to be UTC already (as SQLite stores every time)."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class StoredText(TypeDecorator[str]):
-    """Text from outside (profiles, files, contacts) of any length, with NUL stored as U+FFFD.
-
-    PostgreSQL enforces a ``VARCHAR(n)`` length and refuses NUL in text, where SQLite takes both:
-    an imported file with a 300-character id or a NUL in a profile stored on one and failed on the
-    other. U+FFFD keeps a text's length and offsets, as the API does (``service.schemas``).
-    """
-
-    impl = Text
-    cache_ok = True
-
-    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else storable(value)
-
-
-def storable(text: str) -> str:
-    """``text`` as the store keeps it: NUL replaced by U+FFFD."""
-    return text.replace("\x00", "\ufffd")
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class InquiryRow(Base):
-    __tablename__ = "inquiries"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    text: Mapped[str] = mapped_column(StoredText)
-    lang: Mapped[str] = mapped_column(String(8))
-    contact: Mapped[str | None] = mapped_column(StoredText, nullable=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)  # routed | needs_review | decided
-    decision: Mapped[list[str]] = mapped_column(JSON)
-    ranking: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    needs_review: Mapped[bool] = mapped_column(Boolean)
-    review_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    provenance: Mapped[dict[str, Any]] = mapped_column(JSON)
-    officer_clusters: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
-    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-
-
-class FeedbackRow(Base):
-    __tablename__ = "feedback"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    text: Mapped[str] = mapped_column(StoredText)
-    labels: Mapped[list[str]] = mapped_column(JSON)
-    lang: Mapped[str | None] = mapped_column(StoredText, nullable=True)  # as a file gives it
-    source: Mapped[str] = mapped_column(String(32))  # import | officer
-    external_id: Mapped[str | None] = mapped_column(StoredText, nullable=True)
-    inquiry_id: Mapped[int | None] = mapped_column(ForeignKey("inquiries.id"), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
-    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-
-
-class CatalogueEditRow(Base):
-    __tablename__ = "catalogue_edits"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    cluster_id: Mapped[str] = mapped_column(String(64), index=True)
-    action: Mapped[str] = mapped_column(String(8))  # put | delete
-    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+__all__ = [
+    # store.py
+    "NotFound",
+    "Store",
+    "display_url",
+    "make_engine",
+    # store_rows.py
+    "Base",
+    "CatalogueEditRow",
+    "FeedbackRow",
+    "InquiryRow",
+    "StoredText",
+    "UtcDateTime",
+    "storable",
+]
 
 
 class NotFound(LookupError):
@@ -153,6 +81,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=FULL")  # an acknowledged commit survives a crash
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+            register_sqlite_functions(dbapi_conn)  # what the office's queries call (matcher.store_queries)
 
     return engine
 
@@ -231,6 +160,15 @@ def _feedback_row(profile: LabelledProfile, source: str, inquiry_id: int | None 
         external_id=profile.id or None,
         inquiry_id=inquiry_id,
     )
+
+
+def _ranked(match: Match) -> dict[str, Any]:
+    """A cluster's place in a stored ranking; a cluster that was explained keeps its explanation's
+    summary in English and Polish (the office reads it in its interface's language)."""
+    entry: dict[str, Any] = {"cluster": match.cluster, "score": match.score}
+    if match.explanation is not None:
+        entry["summary"] = {lang: match.explanation.summary(lang) for lang in ("en", "pl")}
+    return entry
 
 
 class Store:
@@ -338,7 +276,7 @@ class Store:
             s.execute(update(FeedbackRow).where(FeedbackRow.id == feedback_id).values(source=FeedbackRow.source))
             s.refresh(row)
             if row.withdrawn_at is None:
-                row.withdrawn_at = _now()
+                row.withdrawn_at = utc_now()
                 if row.inquiry_id is not None:  # active officer feedback is its inquiry's decision
                     inquiry = s.get_one(InquiryRow, row.inquiry_id, populate_existing=True)
                     inquiry.status = _queue(inquiry.needs_review)
@@ -401,7 +339,7 @@ class Store:
                 contact=contact,
                 status=_queue(result.needs_review),
                 decision=list(result.decision),
-                ranking=[{"cluster": m.cluster, "score": m.score} for m in result.ranking],
+                ranking=[_ranked(m) for m in result.ranking],
                 needs_review=result.needs_review,
                 review_reason=result.review_reason,
                 provenance=dict(result.provenance),
@@ -417,12 +355,43 @@ class Store:
                 raise NotFound(f"no inquiry with id {inquiry_id}")
             return row
 
-    def list_inquiries(self, *, status: str | None = None, limit: int = 100, offset: int = 0) -> list[InquiryRow]:
+    def list_inquiries(
+        self,
+        *,
+        status: str | None = None,
+        limit: int | None = 100,
+        offset: int = 0,
+        where: InquiryFilter | None = None,
+    ) -> list[InquiryRow]:
+        """Inquiries, newest first: those with ``status`` and matching ``where`` (see
+        :class:`~matcher.store_queries.InquiryFilter`); ``limit=None`` for all of them."""
         with self.session() as s:
             q = select(InquiryRow).order_by(InquiryRow.id.desc()).limit(limit).offset(offset)
             if status is not None:
                 q = q.where(InquiryRow.status == status)
-            return list(s.scalars(q))
+            return list(s.scalars(q.where(*filter_conditions(where, s.get_bind().dialect.name))))
+
+    def count_inquiries(self, where: InquiryFilter | None = None) -> int:
+        """How many inquiries match ``where`` (all of them without it)."""
+        with self.session() as s:
+            q = select(func.count()).select_from(InquiryRow)
+            return int(s.scalar(q.where(*filter_conditions(where, s.get_bind().dialect.name))) or 0)
+
+    def inquiry_weeks(self, *, since: datetime) -> list[tuple[date, int, int]]:
+        """(Monday, inquiries, of them set aside for review) per week (UTC) since ``since``; weeks
+        without inquiries are left out."""
+        with self.session() as s:
+            return week_counts(s, since=since)
+
+    def inquiry_clusters(self, *, since: datetime | None = None) -> tuple[dict[str, int], dict[str, int]]:
+        """Inquiries per cluster: by the matcher's first cluster, and decided ones by the officer's first."""
+        with self.session() as s:
+            return cluster_counts(s, since=since)
+
+    def recent_decisions(self, *, last: int) -> list[DecidedInquiry]:
+        """The ``last`` inquiries officers decided, the latest first, with the matcher's proposal."""
+        with self.session() as s:
+            return recent_decisions(s, last=last)
 
     def decide_inquiry(self, inquiry_id: int, clusters: Sequence[str]) -> InquiryRow:
         """Record an officer's confirmation or correction; it becomes feedback in the same commit.
@@ -439,14 +408,14 @@ class Store:
             decided: CursorResult[Any] = s.execute(  # type: ignore[assignment]  # an UPDATE's result is a cursor
                 update(InquiryRow)
                 .where(InquiryRow.id == inquiry_id)
-                .values(officer_clusters=[c for c in labels if c != NO_FIT], status="decided", decided_at=_now())
+                .values(officer_clusters=[c for c in labels if c != NO_FIT], status="decided", decided_at=utc_now())
             )
             if decided.rowcount == 0:
                 raise NotFound(f"no inquiry with id {inquiry_id}")
             s.execute(
                 update(FeedbackRow)
                 .where(FeedbackRow.inquiry_id == inquiry_id, FeedbackRow.withdrawn_at.is_(None))
-                .values(withdrawn_at=_now())
+                .values(withdrawn_at=utc_now())
             )
             row = s.get_one(InquiryRow, inquiry_id, populate_existing=True)
             s.add(FeedbackRow(text=row.text, labels=labels, lang=row.lang, source="officer", inquiry_id=row.id))

@@ -57,7 +57,7 @@ def evaluate(
         out.print_json(data={**rep.to_dict(), "confusion_png": str(png)})
         return
     t = Table(title=f"{escape(data.name)}: {rep.overall.n} profiles")
-    for col in ("", "n", "top-1", "top-3", "routing", "no-fit P", "no-fit R", "ECE"):
+    for col in ("", "n", "top-1", "top-3", "routing", "no-fit P", "no-fit R", "ECE", "ECE all"):
         t.add_column(col, justify="right")
     q = Table(title="the review queue (needs_review)")
     for col in ("", "set aside", "routing of the rest"):
@@ -66,7 +66,7 @@ def evaluate(
         t.add_row(
             escape(name),
             str(s.n),
-            *(_fmt(v) for v in (s.top1, s.top3, s.routing, s.no_fit_precision, s.no_fit_recall, s.ece)),
+            *(_fmt(v) for v in (s.top1, s.top3, s.routing, s.no_fit_precision, s.no_fit_recall, s.ece, s.pair_ece)),
         )
         q.add_row(escape(name), _fmt(s.review_share), _fmt(s.routing_unreviewed))
     out.print(t)

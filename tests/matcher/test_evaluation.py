@@ -96,6 +96,7 @@ def test_scores_overall() -> None:
         ece=0.4167,
         review_share=0.0,  # nothing was set aside
         routing_unreviewed=0.5,
+        pair_ece=0.2389,  # every cluster's score (see test_every_pair_is_calibrated_against_acceptance)
     )
 
 
@@ -158,7 +159,9 @@ def test_report_per_language() -> None:
         ece=0.3333,
         review_share=0.0,
         routing_unreviewed=0.6667,
+        pair_ece=rep.by_language["en"].pair_ece,
     )
+    assert rep.by_language["en"].pair_ece is not None and rep.by_language["pl"].pair_ece is not None
     assert rep.by_language["pl"] == Scores(
         n=3,
         top1=0.0,
@@ -169,6 +172,7 @@ def test_report_per_language() -> None:
         ece=0.5,
         review_share=0.0,
         routing_unreviewed=0.3333,
+        pair_ece=rep.by_language["pl"].pair_ece,
     )
 
 
@@ -246,3 +250,25 @@ def test_plot_confusion_of_an_empty_matrix(tmp_path: Path) -> None:
     )
     out = plot_confusion(rep, tmp_path / "empty.png")
     assert out.read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_every_pair_is_calibrated_against_acceptance() -> None:
+    from matcher.evaluation import pair_confidence
+
+    profiles = [
+        LabelledProfile("a", "x", ("hvac", "energy")),
+        LabelledProfile("b", "y", ("none",)),
+    ]
+    results = [
+        _result([("hvac", 0.9), ("energy", 0.6), ("ict", 0.1)], ("hvac", "energy")),
+        _result([("ict", 0.3), ("hvac", 0.2), ("energy", 0.1)], ()),
+    ]
+    conf, ok = pair_confidence(profiles, results)
+    assert conf.tolist() == [0.9, 0.6, 0.1, 0.3, 0.2, 0.1]
+    assert ok.tolist() == [1, 1, 0, 0, 0, 0]  # a second label is accepted too; "none" accepts no cluster
+    s = scores(profiles, results)
+    assert s.pair_ece == pytest.approx(expected_calibration_error(conf, ok), abs=1e-4)
+    rep = report(["hvac", "energy", "ict"], profiles, results)
+    assert set(rep.reliability) == {"best", "pairs"}
+    assert sum(p["count"] for p in rep.reliability["pairs"]["all"]) == 6
+    assert sum(p["count"] for p in rep.reliability["best"]["all"]) == 2
