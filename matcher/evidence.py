@@ -20,7 +20,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matcher.activity_codes import ActivityCodes, describe
-from matcher.catalogue import Catalogue
+from matcher.catalogue import LANGS, Catalogue
 from matcher.config import NO_FIT
 from matcher.terms import generic_stems
 from matcher.types import LabelledProfile
@@ -77,8 +77,9 @@ class EvidenceIndex:
     example_is_real : ndarray of bool, shape (n_examples,)
         False for the catalogue's member sketches, True for labelled profiles.
     terms : list of str
-        The catalogue's terms (both languages); ``term_owner`` gives each one's cluster index and
-        ``term_emb`` its embedding by the first encoder, shape (n_terms, dim).
+        The catalogue's terms (both languages); ``term_owner`` gives each one's cluster index,
+        ``term_emb`` its embedding by the first encoder, shape (n_terms, dim), and ``term_langs``
+        the languages whose term list holds it (``("en", "pl")`` for a term both share).
     generic_stems : set of str
         Word stems that occur in the terms of more than one cluster.
     unclear : Pool
@@ -103,6 +104,7 @@ class EvidenceIndex:
         ngrams: NgramPools | None,
         codes: ActivityCodes | None = None,
         unclear: Pool | None = None,
+        term_langs: list[tuple[str, ...]] | None = None,
     ) -> None:
         self.classes = classes
         self.prototypes = prototypes
@@ -116,6 +118,7 @@ class EvidenceIndex:
         self.ngrams = ngrams
         self.codes = codes
         self.unclear = unclear if unclear is not None else Pool([], np.zeros(0, dtype=int), [])
+        self.term_langs = term_langs if term_langs is not None else [LANGS] * len(terms)
 
     @classmethod
     def build(
@@ -131,7 +134,7 @@ class EvidenceIndex:
     ) -> EvidenceIndex:
         """Index ``catalogue`` with its member sketches and ``labelled`` (examples and feedback) as examples."""
         classes = catalogue.ids
-        texts, owner, terms, term_owner = [], [], [], []
+        texts, owner, terms, term_owner, term_langs = [], [], [], [], []
         for i, cluster in enumerate(catalogue):
             for t in cluster.prototypes():
                 texts.append(t)
@@ -139,6 +142,7 @@ class EvidenceIndex:
             for t in cluster.term_list():
                 terms.append(t)
                 term_owner.append(i)
+                term_langs.append(tuple(lang for lang in LANGS if t in cluster.terms.get(lang, ())))
         prototypes = _pool(texts, owner, embed)
         term_emb = embed_first(terms)
 
@@ -167,6 +171,7 @@ class EvidenceIndex:
             ngrams,
             codes,
             _pool(list(unclear), [0] * len(unclear), embed) if unclear else None,
+            term_langs,
         )
 
     @property

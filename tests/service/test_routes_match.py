@@ -88,4 +88,4 @@ def test_real_models_route_polish_and_english_profiles(settings, real_matcher, r
     assert pl["lang"] == "pl"
     assert en["decision"][0] == "maritime"
     assert en["lang"] == "en"
-    assert "all-MiniLM-L6-v2" in en["provenance"]["encoders"]
+    assert "multilingual-e5-small" in en["provenance"]["encoders"]
