@@ -106,8 +106,6 @@ def datasets() -> dict[str, Any]:
     checks, apart = check_files()
     return {
         "profiles_path": PROFILES_PATH,
-        "train": by_split(labelled, "train"),
-        "dev": by_split(labelled, "dev"),
         "sets": {"test split": by_split(labelled, "test")}
         | {name: load_profiles(path) for name, path in checks}
         | {name: load_profiles(path) for name, path in apart},
@@ -229,8 +227,7 @@ def by_language(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def quality(set_names: list[str], cache_dir: Path) -> dict[str, Any]:
-    from matcher import Matcher, load_catalogue
-    from matcher.config import CATALOGUE_PATH
+    from matcher import Matcher
     from matcher.decision import routing_correct
     from matcher.encoders import load_encoder
     from matcher.text import detect_lang
@@ -238,7 +235,6 @@ def quality(set_names: list[str], cache_dir: Path) -> dict[str, Any]:
 
     single_blas_thread()  # as the CLI and the service run
     data = datasets()
-    catalogue = load_catalogue(CATALOGUE_PATH)
     encoders: dict[str, PersistentEncoder] = {}
     out: dict[str, Any] = {
         "profiles": str(Path(data["profiles_path"]).relative_to(ROOT)),
@@ -256,9 +252,9 @@ def quality(set_names: list[str], cache_dir: Path) -> dict[str, Any]:
                 encoders[name] = PersistentEncoder(load_encoder(name, cache_dir=cache_dir), cache_dir / "texts")
         t0 = time.perf_counter()
         before = {n: encoders[n].embedded_here for n in names}
-        matcher = Matcher(encoders=[encoders[n] for n in names], cache_dir=cache_dir).fit(
-            catalogue, data["train"], calibration=data["dev"]
-        )
+        # Exactly as the default matcher is fitted (train split as examples, dev as calibration, and
+        # whatever else from_defaults adds), with these encoders.
+        matcher = Matcher.from_defaults(encoders=[encoders[n] for n in names], cache_dir=cache_dir)
         fit_s = time.perf_counter() - t0
         log(f"  {set_name} {names}: fitted in {fit_s:.0f} s")
         per_set: dict[str, Any] = {"encoders": list(names), "fit_s": fit_s, "datasets": {}, "rows": {}}
@@ -343,10 +339,8 @@ def child_encoder(name: str, cache_dir: Path) -> dict[str, Any]:
 
 def child_matcher(set_name: str, cache_dir: Path) -> dict[str, Any]:
     """In a fresh process: fit (warm embedding cache), ``match`` x30, ``match_many`` on 200, peak RSS."""
-    from matcher import Matcher, load_catalogue
-    from matcher.config import CATALOGUE_PATH, PROFILES_PATH
+    from matcher import Matcher
     from matcher.encoders import load_encoder, warm_up
-    from matcher.profiles import by_split, load_profiles
     from matcher.threads import single_blas_thread
 
     single_blas_thread()
@@ -355,11 +349,8 @@ def child_matcher(set_name: str, cache_dir: Path) -> dict[str, Any]:
     encoders = [load_encoder(n, cache_dir=cache_dir) for n in SETS[set_name]]
     warm_up(encoders)
     load_s = time.perf_counter() - t0
-    labelled = load_profiles(PROFILES_PATH)
     t0 = time.perf_counter()
-    m = Matcher(encoders=encoders, cache_dir=cache_dir).fit(
-        load_catalogue(CATALOGUE_PATH), by_split(labelled, "train"), calibration=by_split(labelled, "dev")
-    )
+    m = Matcher.from_defaults(encoders=encoders, cache_dir=cache_dir)
     fit_s = time.perf_counter() - t0
     match_ms = _median_ms(lambda: m.match(text), 30)
     match_noexplain_ms = _median_ms(lambda: m.match(text, explain=False), 30)
@@ -570,7 +561,23 @@ def sign_test(gained: int, lost: int) -> float:
     return float(min(1.0, 2 * tail))
 
 
-def render(q: dict[str, Any] | None, s: dict[str, Any] | None) -> str:
+def _headline(lines: list[str], q: dict[str, Any], datasets: list[str]) -> None:
+    lines += [
+        "| data | lang | set | n | top-1 | routing | no-fit P | no-fit R | review |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for ds in datasets:
+        for lang in ("pl", "en", "all"):
+            for name in q["sets"]:
+                r = q["sets"][name]["datasets"][ds][lang]
+                lines.append(
+                    f"| {ds} | {lang} | {name} | {r['n']} | {_pct(r['top1'])} | {_pct(r['routing'])} "
+                    f"| {_pct(r['nofit_precision'])} ({r['n_said_none']}) "
+                    f"| {_pct(r['nofit_recall'])} ({r['n_true_none']}) | {_pct(r['review'])} |"
+                )
+
+
+def render(q: dict[str, Any] | None, s: dict[str, Any] | None, others: Sequence[dict[str, Any]] = ()) -> str:
     lines = ["# Encoder sets compared with the full matcher", ""]
     lines.append(
         "Written by `.venv/bin/python -m bench.encoders_compare` (see its docstring for the method). "
@@ -609,18 +616,8 @@ def render(q: dict[str, Any] | None, s: dict[str, Any] | None) -> str:
             "",
             "### Test split and the check sets pooled",
             "",
-            "| data | lang | set | n | top-1 | routing | no-fit P | no-fit R | review |",
-            "|---|---|---|---|---|---|---|---|---|",
         ]
-        for ds in ["test split", "checks pooled", *q["apart"]]:
-            for lang in ("pl", "en", "all"):
-                for name in sets:
-                    r = q["sets"][name]["datasets"][ds][lang]
-                    lines.append(
-                        f"| {ds} | {lang} | {name} | {r['n']} | {_pct(r['top1'])} | {_pct(r['routing'])} "
-                        f"| {_pct(r['nofit_precision'])} ({r['n_said_none']}) "
-                        f"| {_pct(r['nofit_recall'])} ({r['n_true_none']}) | {_pct(r['review'])} |"
-                    )
+        _headline(lines, q, ["test split", "checks pooled", *q["apart"]])
         lines += [
             "",
             "### Routing, each set against A, profile by profile",
@@ -659,6 +656,21 @@ def render(q: dict[str, Any] | None, s: dict[str, Any] | None) -> str:
         lines.append("")
         fits = ", ".join(f"{n} {q['sets'][n]['fit_s']:.0f} s" for n in sets)
         lines.append(f"Fit times in that run (embeddings partly from the cache): {fits}.")
+        lines.append("")
+    for other in others:
+        m = other["machine"]
+        files = ", ".join(
+            f"`{other['files'][c]}` ({other['sha256'][c][:8]})" for c in [*other["checks"], *other["apart"]]
+        )
+        lines += [
+            f"### Earlier run: fitted on `{other['profiles']}` ({other['finished_at']}, commit {m['commit']}"
+            + (" + uncommitted changes in matcher/" if m["uncommitted_matcher"] else "")
+            + ")",
+            "",
+            f"The same measurement with the matcher and the labelled profiles of that time (check sets: {files}).",
+            "",
+        ]
+        _headline(lines, other, ["test split", "checks pooled", *other["apart"]])
         lines.append("")
     if s:
         lines += [
@@ -737,22 +749,29 @@ def main(argv: list[str] | None = None) -> int:
     if unknown := [x for x in set_names if x not in SETS]:
         ap.error(f"unknown set(s) {unknown}; choose from {', '.join(SETS)}")
     cache_dir.mkdir(parents=True, exist_ok=True)
-    q_path, s_path = cache_dir / "compare-quality.json", cache_dir / "compare-speed.json"
+    from matcher.config import PROFILES_PATH
+
+    # One quality file per edition of the labelled profiles; the report shows the others' headlines too.
+    q_path = cache_dir / f"compare-quality-{PROFILES_PATH.stem}.json"
+    s_path = cache_dir / "compare-speed.json"
     if "quality" in parts:
         log(f"quality: sets {', '.join(set_names)}; cache {cache_dir}")
+        at_start = machine()  # the code this process imports
         q = quality(set_names, cache_dir)
-        q |= {"finished_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
+        q |= {"finished_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": at_start}
         q_path.write_text(json.dumps(q))
     if "speed" in parts:
         log(f"speed: sets {', '.join(set_names)}")
+        at_start = machine()
         s = speed(set_names, cache_dir, args.triage_n)
-        s |= {"finished_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
+        s |= {"finished_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": at_start}
         s_path.write_text(json.dumps(s))
     if "report" in parts or "quality" in parts or "speed" in parts:
         q_doc: dict[str, Any] | None = json.loads(q_path.read_text()) if q_path.exists() else None
         s_doc: dict[str, Any] | None = json.loads(s_path.read_text()) if s_path.exists() else None
+        others = [json.loads(f.read_text()) for f in sorted(cache_dir.glob("compare-quality-*.json")) if f != q_path]
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(render(q_doc, s_doc), encoding="utf-8")
+        args.out.write_text(render(q_doc, s_doc, others), encoding="utf-8")
         log(f"wrote {args.out}")
     return 0
 

@@ -2,8 +2,14 @@
 
 A fitted matcher is also kept on disk (``<cache_dir>/fitted/``), keyed by everything it was fitted
 from: the catalogue, the labelled-profile file, the feedback, the encoders and the library
-version. A restart with nothing changed then skips the fit. Each one is some 15 MB and every
-decision makes a new one, so only the :data:`FITTED_KEEP` most recently used are kept.
+version. A restart with nothing changed then skips the fit, and so does a refit that returns to a
+state fitted before. Each one is some 15 MB and every decision makes a new one, so only the
+:data:`FITTED_KEEP` most recently used are kept. The start of that key is the matcher's
+``provenance_["fitted_state"]``: every answer says which fitted state made it.
+
+A fit compares every training text with every pooled example, so its time and memory grow with the
+square of the feedback; at most :data:`MAX_FEEDBACK` feedback profiles, the most recent, are learned
+from (``bench/refit.py`` measures it; ``bench/results/refit.md``).
 """
 
 from __future__ import annotations
@@ -40,6 +46,12 @@ log = logging.getLogger(__name__)
 #: Fitted matchers kept on disk: the current one and a few before it (a withdrawn correction
 #: returns to one of them without a refit). 127 had piled up here, 2 GB, before this bound.
 FITTED_KEEP = 6
+#: The most feedback profiles (distinct text and labels, the most recent) a fit learns from.
+#: Unbounded, a fit with the hashing test encoder took 1.3 s with no feedback, 18 s with 5,000
+#: and 46 s (4.8 GB) with 10,000; see bench/results/refit.md for the real models.
+MAX_FEEDBACK = 2_000
+#: Hex digits of the fitted-state hash that answers carry.
+FITTED_STATE_CHARS = 12
 
 
 def load_encoders(
@@ -63,12 +75,16 @@ def build_matcher(
     cache_dir: str | Path = CACHE_DIR,
     catalogue_path: str | Path = CATALOGUE_PATH,
     profiles_path: str | Path = PROFILES_PATH,
+    max_feedback: int | None = MAX_FEEDBACK,
 ) -> Matcher:
     """The labelled profiles' train split plus the store's feedback as examples, dev for calibration.
 
     ``encoders`` are model names, or models already loaded (a refit then loads nothing again).
+    Of the feedback, the ``max_feedback`` most recent distinct profiles are learned from (``None``:
+    all of them; see :data:`MAX_FEEDBACK`). The matcher's ``provenance_`` names its fitted state
+    (``fitted_state``, a short hash of everything it was fitted from).
     """
-    sources = _Sources(Path(cache_dir), Path(catalogue_path), Path(profiles_path))
+    sources = _Sources(Path(cache_dir), Path(catalogue_path), Path(profiles_path), max_feedback)
     if all(not isinstance(e, str) for e in encoders):
         return _build(sources, store, [e for e in encoders if not isinstance(e, str)])
     # First load: the models load in a background thread while the matcher is fitted (or read from
@@ -77,6 +93,7 @@ def build_matcher(
         models = load_encoders([str(e) for e in encoders], backend=backend, cache_dir=cache_dir)
     else:
         models = [load_encoder(e, backend=backend, cache_dir=cache_dir) if isinstance(e, str) else e for e in encoders]
+    log.info("loading the models in the background: %s", ", ".join(m.name for m in models))
     failures: list[Exception] = []
     loading = threading.Thread(target=_warm_up_into, args=(models, failures), name="models-load", daemon=True)
     loading.start()
@@ -95,6 +112,7 @@ class _Sources:
     cache_dir: Path
     catalogue_path: Path
     profiles_path: Path
+    max_feedback: int | None = MAX_FEEDBACK
 
 
 def _warm_up_into(models: list[Encoder], failures: list[Exception]) -> None:
@@ -105,13 +123,45 @@ def _warm_up_into(models: list[Encoder], failures: list[Exception]) -> None:
         failures.append(exc)
 
 
+def recent_feedback(feedback: Sequence[LabelledProfile], limit: int | None) -> list[LabelledProfile]:
+    """The ``limit`` most recent distinct (text, labels) of ``feedback`` (given oldest first, as
+    :meth:`matcher.store.Store.feedback_profiles` gives it), oldest first; all of it for ``None``."""
+    if limit is None or len(feedback) <= limit:
+        return list(feedback)
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    recent: list[LabelledProfile] = []
+    for p in reversed(feedback):
+        if len(recent) == limit:
+            break
+        if (p.text, p.labels) not in seen:
+            seen.add((p.text, p.labels))
+            recent.append(p)
+    return recent[::-1]
+
+
 def _build(sources: _Sources, store: Store | None, encs: list[Encoder]) -> Matcher:
-    feedback = store.feedback_profiles() if store is not None else []
+    stored = store.feedback_profiles() if store is not None else []
+    feedback = recent_feedback(stored, sources.max_feedback)
+    left_out = len(feedback) < len(stored)
+    if left_out:
+        log.warning(
+            "learning from the %d most recent of %d feedback profiles (at most %s)",
+            len(feedback),
+            len(stored),
+            sources.max_feedback,
+        )
     catalogue = effective_catalogue(store, sources.catalogue_path)
-    path = _fitted_path(sources, catalogue, feedback, encs)
+    key = _fitted_key(sources, catalogue, feedback, encs)
+    path = sources.cache_dir / "fitted" / f"matcher-{key[:32]}.pkl"
     cached = _load_fitted(path, encs)
     if cached is not None:
-        return cached
+        log.info("fitted matcher read from the cache (%s)", path.name)
+        return _stamp(cached, key, len(stored) if left_out else None)
+    log.info(
+        "fitting the matcher on %d feedback profiles: embedding the catalogue and the labelled profiles"
+        " (a minute or two on a first start; cached afterwards)...",
+        len(feedback),
+    )
     matcher = Matcher.from_defaults(
         catalogue=catalogue,
         profiles=sources.profiles_path,
@@ -119,14 +169,25 @@ def _build(sources: _Sources, store: Store | None, encs: list[Encoder]) -> Match
         encoders=encs,
         cache_dir=sources.cache_dir,
     )
-    _save_fitted(path, matcher)
+    _save_fitted(path, _stamp(matcher, key, len(stored) if left_out else None))
     EmbeddingCache.shared(sources.cache_dir).prune()  # the fit may have written new pool matrices
     return matcher
 
 
-def _fitted_path(
+def _stamp(matcher: Matcher, key: str, n_stored: int | None) -> Matcher:
+    """Name the fitted state in the matcher's provenance, with the feedback stored when not all of it
+    was learned from (``n_stored``)."""
+    stamp: dict[str, object] = {"fitted_state": key[:FITTED_STATE_CHARS]}
+    if n_stored is not None:
+        stamp["n_feedback_stored"] = n_stored
+    matcher.provenance_ = {**matcher.provenance_, **stamp}
+    return matcher
+
+
+def _fitted_key(
     sources: _Sources, catalogue: Catalogue, feedback: list[LabelledProfile], encoders: list[Encoder]
-) -> Path:
+) -> str:
+    """A hash (hex) of everything a matcher is fitted from: its on-disk name and its fitted state."""
     h = hashlib.sha256()
     profiles = sources.profiles_path
     parts = {
@@ -139,7 +200,7 @@ def _fitted_path(
         "feedback": [[p.text, list(p.labels)] for p in distinct_profiles(feedback)],  # as the fit takes it
     }
     h.update(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode())
-    return sources.cache_dir / "fitted" / f"matcher-{h.hexdigest()[:32]}.pkl"
+    return h.hexdigest()
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,6 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from matcher.catalogue import Catalogue, Cluster, cluster_from_dict
 from matcher.config import NO_FIT
 from matcher.profiles import normalise_labels
-from matcher.store_queries import (
-    DecidedInquiry,
-    InquiryFilter,
-    cluster_counts,
-    filter_conditions,
-    recent_decisions,
-    register_sqlite_functions,
-    week_counts,
-)
+from matcher.store_queries import InquiryFilter, filter_conditions, ranking_entry, register_sqlite_functions
 from matcher.store_rows import (
     Base,
     CatalogueEditRow,
@@ -43,7 +34,7 @@ from matcher.store_rows import (
     storable,
     utc_now,
 )
-from matcher.types import LabelledProfile, Match, MatchResult
+from matcher.types import LabelledProfile, MatchResult
 
 __all__ = [
     # store.py
@@ -160,15 +151,6 @@ def _feedback_row(profile: LabelledProfile, source: str, inquiry_id: int | None 
         external_id=profile.id or None,
         inquiry_id=inquiry_id,
     )
-
-
-def _ranked(match: Match) -> dict[str, Any]:
-    """A cluster's place in a stored ranking; a cluster that was explained keeps its explanation's
-    summary in English and Polish (the office reads it in its interface's language)."""
-    entry: dict[str, Any] = {"cluster": match.cluster, "score": match.score}
-    if match.explanation is not None:
-        entry["summary"] = {lang: match.explanation.summary(lang) for lang in ("en", "pl")}
-    return entry
 
 
 class Store:
@@ -339,7 +321,7 @@ class Store:
                 contact=contact,
                 status=_queue(result.needs_review),
                 decision=list(result.decision),
-                ranking=[_ranked(m) for m in result.ranking],
+                ranking=[ranking_entry(m) for m in result.ranking],
                 needs_review=result.needs_review,
                 review_reason=result.review_reason,
                 provenance=dict(result.provenance),
@@ -376,22 +358,6 @@ class Store:
         with self.session() as s:
             q = select(func.count()).select_from(InquiryRow)
             return int(s.scalar(q.where(*filter_conditions(where, s.get_bind().dialect.name))) or 0)
-
-    def inquiry_weeks(self, *, since: datetime) -> list[tuple[date, int, int]]:
-        """(Monday, inquiries, of them set aside for review) per week (UTC) since ``since``; weeks
-        without inquiries are left out."""
-        with self.session() as s:
-            return week_counts(s, since=since)
-
-    def inquiry_clusters(self, *, since: datetime | None = None) -> tuple[dict[str, int], dict[str, int]]:
-        """Inquiries per cluster: by the matcher's first cluster, and decided ones by the officer's first."""
-        with self.session() as s:
-            return cluster_counts(s, since=since)
-
-    def recent_decisions(self, *, last: int) -> list[DecidedInquiry]:
-        """The ``last`` inquiries officers decided, the latest first, with the matcher's proposal."""
-        with self.session() as s:
-            return recent_decisions(s, last=last)
 
     def decide_inquiry(self, inquiry_id: int, clusters: Sequence[str]) -> InquiryRow:
         """Record an officer's confirmation or correction; it becomes feedback in the same commit.

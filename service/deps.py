@@ -8,8 +8,9 @@ from typing import Annotated, Any, cast
 from fastapi import Depends, FastAPI, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader
 
+from matcher.catalogue import Catalogue
 from service.settings import ServiceSettings, get_service_settings
-from service.state import Runtime
+from service.state import NotReady, Runtime
 from service.throttle import WRONG_KEY, Throttle
 
 
@@ -36,6 +37,15 @@ def client_address(request: Request) -> str:
     """The address rate limits are counted by. Behind a reverse proxy, uvicorn puts the client's own
     address here when it trusts the proxy (``--forwarded-allow-ips``; by default one on 127.0.0.1)."""
     return request.client.host if request.client is not None else "unknown"
+
+
+def catalogue_if_ready(runtime: Runtime) -> Catalogue | None:
+    """The current catalogue, or ``None`` while the models load (the office's lists and files then
+    name clusters by id rather than wait)."""
+    try:
+        return runtime.catalogue()
+    except NotReady:
+        return None
 
 
 SettingsDep = Annotated[ServiceSettings, Depends(get_service_settings)]

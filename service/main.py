@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from matcher._version import __version__
 from matcher.store import NotFound, Store
 from matcher.threads import single_blas_thread
+from service import logs, metrics
 from service.deps import resolve_settings
 from service.routes import api_router, health, pages
 from service.schemas import document_limits
@@ -67,6 +68,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[AppState]:
         s = resolve_settings(app)
+        logs.configure(s.log_format, s.log_level)  # in each worker process: it runs its own lifespan
         single_blas_thread()  # the matcher's small products; see the function
         store = Store(s.database_url)  # creates the tables on a new database
         holder = MatcherHolder(s, store, factory, stale_check_seconds=stale_check_seconds)
@@ -88,9 +90,12 @@ def create_app(
     if settings is not None:
         app.dependency_overrides[get_service_settings] = lambda: settings
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(metrics.MetricsMiddleware)  # added later = further out: it sees the 413s too
+    app.add_middleware(logs.RequestIdMiddleware)  # outermost: the id is set for everything inside
     _add_exception_handlers(app)
     app.include_router(api_router)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(pages.router)
     app.mount(STATIC_PATH, StaticFiles(directory=pages.STATIC_DIR), name="static")
     app.openapi = _openapi_with_limits(app)  # type: ignore[method-assign]

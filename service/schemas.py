@@ -8,15 +8,25 @@ batch size) are checked by :class:`service.state.Runtime`, not here.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from matcher.catalogue import Catalogue, Cluster
 from matcher.serialize import result_to_dict
 from matcher.store import FeedbackRow, InquiryRow
+from matcher.store_queries import InquiryFilter
 from matcher.text import INVISIBLE, is_valid_unicode
 from matcher.types import MatchResult
 
@@ -150,6 +160,14 @@ class ClustersPublic(BaseModel):
 
 # -- matching -------------------------------------------------------------------------------------
 
+#: How every answer of the matcher says which fitted state made it (``provenance``).
+_FITTED_STATE = (
+    "Models, catalogue version and hash, n_examples, n_feedback (the feedback profiles learned from), and"
+    " fitted_state: a short hash of everything the matcher was fitted from (catalogue, labelled profiles,"
+    " feedback, models, code). A write is acknowledged before the refit that learns it; answers show the"
+    " new fitted_state once that refit is done."
+)
+
 
 def _whole_number(value: object) -> object:
     """JSON Schema counts 3.0 as an integer; strict validation alone would not."""
@@ -163,6 +181,16 @@ class MatchRequest(_In):
     )
 
 
+class PhrasePublic(BaseModel):
+    """Words of a passage that tie it to the cluster; ``start``/``end`` are code-point offsets into the
+    submitted text (not into the passage)."""
+
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    terms: list[str] = Field(description="The cluster's catalogue terms the phrase relates to.")
+
+
 class EvidencePublic(BaseModel):
     """A passage of the profile; ``start``/``end`` are code-point offsets into the submitted text."""
 
@@ -171,14 +199,24 @@ class EvidencePublic(BaseModel):
     end: int = Field(ge=0)
     weight: float
     terms: list[str]
+    phrases: list[PhrasePublic] = Field(
+        description="The words and short phrases of the passage that tie it to the cluster, in text order."
+    )
 
 
 class ExplanationPublic(BaseModel):
-    summary: str
+    summary: str = Field(description="One sentence in the profile's language.")
     evidence: list[EvidencePublic]
-    matched_terms: list[str]
+    matched_terms: list[str] = Field(
+        description="Catalogue terms in the profile's language that it relates to, one of each inflected group."
+    )
     similar_examples: list[str]
     activity_codes: list[str] = Field(description="Activity codes (PKD, NACE) the profile cites that point here.")
+    basis: Literal["passages", "activity_codes", "profile", "weak"] = Field(
+        description="What the score rests on: passages of the profile that point here more than elsewhere; "
+        "else the activity codes it cites, the profile as a whole resembling the cluster's members "
+        "(similar_examples), or nothing in particular (a weak fit)."
+    )
 
 
 class ClusterMatchPublic(BaseModel):
@@ -197,7 +235,7 @@ class MatchPublic(BaseModel):
     outcome: Outcome
     lang: str
     matches: list[ClusterMatchPublic]
-    provenance: dict[str, Any]
+    provenance: dict[str, Any] = Field(description=f"The fitted state that made this answer. {_FITTED_STATE}")
 
     @classmethod
     def of(cls, result: MatchResult, catalogue: Catalogue, *, top_k: int) -> MatchPublic:
@@ -238,6 +276,9 @@ class TriageLinePublic(BaseModel):
 class TriageLinesPublic(BaseModel):
     data: list[TriageLinePublic]
     count: int
+    provenance: dict[str, Any] | None = Field(
+        default=None, description=f"The fitted state that routed every line of the batch. {_FITTED_STATE}"
+    )
 
 
 # -- inquiries ------------------------------------------------------------------------------------
@@ -263,6 +304,17 @@ class DecisionCreate(_In):
     )
 
 
+class InquiryRankedPublic(RankedPublic):
+    """A cluster's score for an inquiry; the clusters explained when it arrived (the best three) have
+    their explanation's summary."""
+
+    summary: dict[str, str] | None = Field(
+        default=None,
+        description="The explanation's summary in English and Polish ({'en': ..., 'pl': ...}); "
+        "quotes and terms are the profile's own.",
+    )
+
+
 class InquiryPublic(BaseModel):
     id: int
     text: str
@@ -272,10 +324,13 @@ class InquiryPublic(BaseModel):
     decision: list[str] = Field(description="The matcher's routing when the inquiry arrived.")
     needs_review: bool
     review_reason: str | None
-    ranking: list[RankedPublic]
+    ranking: list[InquiryRankedPublic]
     officer_clusters: list[str] | None = Field(description="The officer's decision; [] means no cluster fits.")
     created_at: UtcDatetime
     decided_at: UtcDatetime | None
+    provenance: dict[str, Any] | None = Field(
+        default=None, description=f"The fitted state that routed the inquiry when it arrived. {_FITTED_STATE}"
+    )
 
     @classmethod
     def of(cls, row: InquiryRow) -> InquiryPublic:
@@ -284,11 +339,153 @@ class InquiryPublic(BaseModel):
 
 class InquiriesPublic(BaseModel):
     data: list[InquiryPublic]
-    count: int
+    count: int = Field(description="The inquiries on this page.")
+    total: int = Field(description="The inquiries that match the filters, on every page.")
+    limit: int | None = None
+    offset: int = 0
 
     @classmethod
-    def of(cls, rows: list[InquiryRow]) -> InquiriesPublic:
-        return cls(data=[InquiryPublic.of(r) for r in rows], count=len(rows))
+    def of(
+        cls, rows: list[InquiryRow], *, total: int | None = None, limit: int | None = None, offset: int = 0
+    ) -> InquiriesPublic:
+        total = len(rows) if total is None else total
+        return cls(data=[InquiryPublic.of(r) for r in rows], count=len(rows), total=total, limit=limit, offset=offset)
+
+
+#: The language an inquiry is filed under: English, Polish, or ``other`` (neither: the matcher guessed).
+InquiryLanguage = Literal["en", "pl", "other"]
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}.*")
+_INSTANT = TypeAdapter(datetime)
+
+
+def _date_or_instant(value: object) -> object:
+    """A ``YYYY-MM-DD`` string stays a date (a whole day); an ISO 8601 date-time is an instant; nothing
+    else is either (not a Unix time, which pydantic alone would take)."""
+    if not isinstance(value, str) or _DATE_ONLY.fullmatch(value.strip()):
+        return value
+    if not _DATE_TIME.fullmatch(value.strip()):
+        raise PydanticCustomError("date_or_time", "Input should be a date (YYYY-MM-DD) or an ISO 8601 date-time")
+    return _INSTANT.validate_python(value.strip().upper())
+
+
+#: A day (``2025-03-01``) or an instant (``2025-03-01T08:00:00+01:00``; without a zone, UTC).
+DateOrInstant = Annotated[date | datetime, BeforeValidator(_date_or_instant)]
+
+
+def _start(value: date | datetime, *, day_after: bool = False) -> datetime:
+    """The UTC instant a bound stands for: a day's first moment (or the next day's), an instant as it is."""
+    try:
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return datetime.combine(value + timedelta(days=1) if day_after else value, time(), tzinfo=UTC)
+    except OverflowError:
+        raise PydanticCustomError("date_out_of_range", "the date is out of range") from None
+
+
+class InquiryFilters(BaseModel):
+    """Which inquiries the office asks for (query parameters); each one left out filters nothing."""
+
+    status: Status | None = Field(
+        default=None, description="needs_review (the review queue), routed, or decided (by an officer)."
+    )
+    q: Annotated[Str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="Text found in the profile or the contact, whatever its case."
+    )
+    cluster: ClusterId | None = Field(
+        default=None,
+        description="The matcher's first cluster or one of the officer's is this one; "
+        "'none': the matcher or the officer found no cluster fits.",
+    )
+    lang: InquiryLanguage | None = Field(
+        default=None, description="en, pl, or other (written in neither: the matcher only guessed)."
+    )
+    created_from: DateOrInstant | None = Field(
+        default=None, description="Received at or after: a date (from its start, UTC) or a date-time."
+    )
+    created_to: DateOrInstant | None = Field(
+        default=None, description="Received before: a date (to its end, inclusive, UTC) or a date-time (exclusive)."
+    )
+
+    @field_validator("created_from")
+    @classmethod
+    def _in_range(cls, value: date | datetime | None) -> date | datetime | None:
+        if value is not None:
+            _start(value)
+        return value
+
+    @field_validator("created_to")
+    @classmethod
+    def _after_start(cls, value: date | datetime | None, info: ValidationInfo) -> date | datetime | None:
+        if value is None:
+            return value
+        end, begin = _start(value, day_after=True), info.data.get("created_from")
+        if begin is not None and end <= _start(begin):
+            raise PydanticCustomError("date_range", "created_to must come after created_from")
+        return value
+
+    def to_filter(self) -> InquiryFilter:
+        """The store's filter: the bounds as UTC instants (a date to: up to the next day's start)."""
+        return InquiryFilter(
+            status=self.status,
+            search=self.q,
+            cluster=self.cluster,
+            lang=self.lang,
+            created_from=None if self.created_from is None else _start(self.created_from),
+            created_to=None if self.created_to is None else _start(self.created_to, day_after=True),
+        )
+
+
+ExportFormat = Literal["csv", "xlsx"]
+
+
+# -- the office's dashboard -----------------------------------------------------------------------
+
+
+class WeekPublic(BaseModel):
+    week: date = Field(description="The week's Monday (weeks run Monday to Sunday, UTC).")
+    inquiries: int
+    needs_review: int = Field(description="Of them, set aside for review when they arrived.")
+    review_share: float | None = Field(description="needs_review / inquiries; null for a week without any.")
+
+
+class ClusterCountPublic(BaseModel):
+    cluster: str = Field(description="A cluster id, or 'none' (no cluster fits).")
+    matcher: int = Field(description="Inquiries whose first cluster in the matcher's decision is this one.")
+    officer: int = Field(description="Decided inquiries whose first cluster in the officer's decision is this one.")
+
+
+class AgreementPublic(BaseModel):
+    lang: Literal["all", "en", "pl", "other"]
+    decisions: int
+    agreed: int = Field(
+        description="Decisions where the matcher's first cluster is among the officer's, or both said none fits."
+    )
+    accuracy: float | None = Field(description="agreed / decisions; null without decisions.")
+
+
+class ScoreBandPublic(BaseModel):
+    low: float = Field(ge=0, le=1)
+    high: float = Field(ge=0, le=1)
+    pairs: int = Field(description="(Inquiry, cluster) pairs of the decisions whose score falls in the band.")
+    mean_score: float | None = Field(description="The matcher's mean score over those pairs.")
+    acceptance: float | None = Field(description="The share of those pairs the officer accepted.")
+
+
+class StatsPublic(BaseModel):
+    """The office's dashboard: the inquiries of the last ``weeks`` weeks and the last ``last`` decisions."""
+
+    weeks: list[WeekPublic] = Field(description="Every week of the window, oldest first, empty ones too.")
+    inquiries: int
+    needs_review: int
+    review_share: float | None
+    clusters: list[ClusterCountPublic]
+    last: int = Field(description="How many of the latest decisions agreement and calibration read, at most.")
+    agreement: list[AgreementPublic] = Field(description="All the decisions, then per language.")
+    calibration: list[ScoreBandPublic] = Field(
+        description="Per score band: the matcher's mean score and how often officers accepted the cluster; "
+        "a calibrated matcher has the two close."
+    )
 
 
 # -- feedback -------------------------------------------------------------------------------------

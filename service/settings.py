@@ -7,9 +7,9 @@ Read from the same ``MATCHER_*`` environment variables or ``.env`` file; the rou
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, SecretStr
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
 
 from matcher.settings import Settings
 from service import throttle
@@ -18,6 +18,11 @@ from service import throttle
 def _rate_limit(value: str) -> str:
     throttle.parse_rate_limit(value)  # a ValueError names the value and the notation
     return value
+
+
+def _case(convert: str) -> BeforeValidator:
+    """Accept a setting's value in any case (``INFO``, ``info``)."""
+    return BeforeValidator(lambda v: getattr(v, convert)() if isinstance(v, str) else v)
 
 
 #: Requests per client address in the ``limits`` notation: ``"60/minute"``, ``"5/minute;20/hour"``.
@@ -33,6 +38,12 @@ class ServiceSettings(Settings):
     host: str = Field(default="127.0.0.1", description="Address `matcher serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `matcher serve` listens on.")
     workers: int = Field(default=1, ge=1, le=64, description="Worker processes of `matcher serve`.")
+    log_format: Annotated[Literal["text", "json"], _case("lower")] = Field(
+        default="text", description="Log lines as plain text, or 'json': one JSON object a line, for a log collector."
+    )
+    log_level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], _case("upper")] = Field(
+        default="INFO", description="The service's own log lines from this level up (DEBUG adds probes and scrapes)."
+    )
     max_text_chars: int = Field(default=20_000, ge=1, description="The longest profile text accepted.")
     max_batch: int = Field(default=500, ge=1, description="The most profiles in one triage request.")
     max_body_bytes: int = Field(default=5_000_000, ge=1024, description="The largest request body accepted.")

@@ -1,12 +1,15 @@
 """The service's runtime: the store, the matcher (loaded once, refitted when the store changes) and
 the operations the routes call.
 
-The database is the only shared state. Every write that changes what the matcher learns from
-(catalogue edits, decisions, feedback) refits this process's matcher before it answers; other
+The database is the only shared state. A write that changes what the matcher learns from
+(catalogue edits, decisions, feedback, withdrawals) is acknowledged once it is committed to the
+store; it only asks :class:`MatcherHolder` for a refit, which runs in a background thread. Writes
+made while a refit runs are coalesced into one more refit after it, however many they were. Other
 workers, and the CLI, notice the change through :meth:`matcher.store.Store.state_token` within
-``stale_check_seconds`` and refit in the background. A refit reuses the loaded encoders, and the
-new matcher replaces the old one in a single swap under a lock, so a request always works with one
-whole matcher.
+``stale_check_seconds`` and refit the same way. A refit reuses the loaded encoders, and the new
+matcher replaces the old one in a single swap under a lock, so a request always works with one
+whole matcher; until the swap, requests are answered by the previous one, and every answer of the
+matcher says which fitted state made it (``provenance.fitted_state``).
 """
 
 from __future__ import annotations
@@ -22,18 +25,23 @@ from matcher.catalogue import Catalogue, CatalogueError, Cluster
 from matcher.config import NO_FIT
 from matcher.encoders import Encoder
 from matcher.estimator import Matcher
-from matcher.loading import build_matcher
+from matcher.loading import build_matcher, effective_catalogue
 from matcher.profiles import normalise_labels
 from matcher.serialize import triage_line
 from matcher.store import FeedbackRow, InquiryRow, NotFound, Store
 from matcher.text import detect_lang
 from matcher.types import LabelledProfile, MatchResult
+from service.metrics import observe_fit
 from service.settings import ServiceSettings
 from service.throttle import Throttle
 
 log = logging.getLogger(__name__)
 
 WARM_UP_TEXT = "We design refrigeration systems. Projektujemy instalacje chłodnicze."
+
+#: After a refit fails, a stale check tries the same state of the store again no sooner than this
+#: (a new write changes the state, and is tried at once).
+RETRY_FAILED_SECONDS = 30.0
 
 #: Builds a fitted matcher from the settings and the store; ``encoders`` are the loaded models to
 #: reuse on a refit (``None`` on the first load).
@@ -72,13 +80,22 @@ def fit_matcher(settings: ServiceSettings, store: Store, encoders: Sequence[Enco
 
 
 @dataclass(frozen=True, slots=True)
-class _Snapshot:
+class Fitted:
+    """A fitted matcher and the :meth:`~matcher.store.Store.state_token` of the store it was fitted from."""
+
     matcher: Matcher
     token: tuple[Any, ...]
 
 
 class MatcherHolder:
-    """Owns this process's matcher: the first load in the background, refits, and the atomic swap."""
+    """Owns this process's matcher: the first load and the refits, in one background thread, and the
+    atomic swap.
+
+    :meth:`request_refit` returns at once. One thread (``matcher-refit``) fits at a time; requests
+    that arrive while it fits set one flag, so however many writes a refit overlaps, one more refit
+    follows it, and that one reads the store as it is then. A failed refit leaves the previous
+    matcher serving (the error is logged); a failed first load leaves the service not ready.
+    """
 
     def __init__(
         self, settings: ServiceSettings, store: Store, factory: MatcherFactory, *, stale_check_seconds: float = 2.0
@@ -87,24 +104,30 @@ class MatcherHolder:
         self.store = store
         self.factory = factory
         self.stale_check_seconds = stale_check_seconds
-        self._snapshot: _Snapshot | None = None
+        self._snapshot: Fitted | None = None
         self._error: str | None = None
+        self._failed: tuple[tuple[Any, ...], float] | None = None  # the token of the last failed fit, and when
         self._swap_lock = threading.Lock()
-        self._refit_lock = threading.Lock()
-        self._check_lock = threading.Lock()  # guards _checked_at and _threads
+        self._refit_lock = threading.Lock()  # one fit at a time
+        # Guards the fields below; notified when the refit thread ends (wait_idle).
+        self._state = threading.Condition(threading.Lock())
+        self._pending = False
+        self._worker: threading.Thread | None = None
         self._checked_at = 0.0
-        self._threads: list[threading.Thread] = []
+        self._closed = False
 
     def start(self) -> None:
-        """Load the matcher in a background thread; :meth:`get` raises :class:`NotReady` until then."""
-        self._spawn(self._first_load, "matcher-load")
+        """Load the matcher in the background; :meth:`get` raises :class:`NotReady` until then."""
+        self.request_refit()
 
     def close(self, timeout: float = 60.0) -> None:
-        """Wait for a load or refit in progress (so it does not outlive the store)."""
-        with self._check_lock:
-            threads = list(self._threads)
-        for thread in threads:
-            thread.join(timeout)
+        """Ask for no more refits and wait for one in progress (so it does not outlive the store)."""
+        with self._state:
+            self._closed = True
+            self._pending = False
+            worker = self._worker
+        if worker is not None:
+            worker.join(timeout)
 
     @property
     def status(self) -> Literal["ready", "loading", "failed"]:
@@ -118,65 +141,107 @@ class MatcherHolder:
 
     def get(self) -> Matcher:
         """The current matcher; also schedules a check for changes made by other processes."""
+        return self.fitted().matcher
+
+    def fitted(self) -> Fitted:
+        """The current matcher with the store state it was fitted from (see :meth:`get`)."""
         snapshot = self._current()
         if snapshot is None:
             raise NotReady(
                 f"the matcher failed to load: {self._error}" if self._error else "the models are still loading"
             )
         self._schedule_check()
-        return snapshot.matcher
+        return snapshot
+
+    def request_refit(self) -> None:
+        """Refit in the background if the store changed (after a write); returns at once.
+
+        Coalesced: while a refit runs, any number of calls lead to one more refit after it.
+        """
+        with self._state:
+            if self._closed or (self._current() is None and self._error is not None):
+                return  # shut down, or the first load failed: nothing to refit
+            self._pending = True
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._run, name="matcher-refit", daemon=True)
+                self._worker.start()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no refit runs or is asked for; whether that happened within ``timeout`` s."""
+        with self._state:
+            return self._state.wait_for(lambda: self._worker is None, timeout)
 
     def refresh(self) -> Matcher:
-        """Refit if the store changed since the current matcher was built; return the current one."""
+        """Refit now (in the caller's thread) if the store changed since the current matcher was
+        built; return the current matcher. The background thread calls this."""
         with self._refit_lock:
             token = self.store.state_token()  # read first: a change during the fit triggers another
             snapshot = self._current()
-            if snapshot is not None and snapshot.token == token:
+            if snapshot is not None and (snapshot.token == token or self._failed_lately(token)):
                 return snapshot.matcher
             encoders = snapshot.matcher.encoders_ if snapshot is not None else None
-            matcher = self.factory(self.settings, self.store, encoders)
+            try:
+                with observe_fit(first=snapshot is None) as fit:  # counted and timed for /metrics
+                    matcher = self.factory(self.settings, self.store, encoders)
+            except Exception:
+                self._failed = (token, time.monotonic())
+                raise
             with self._swap_lock:
-                self._snapshot = _Snapshot(matcher, token)
-            log.info("matcher ready: %s", matcher.provenance_)
+                self._snapshot = Fitted(matcher, token)
+            self._failed = self._error = None
+            fit.ready(matcher.provenance_)  # logs "ready: ..." (first load) or "matcher refitted ..."
             return matcher
 
-    def refresh_after_write(self) -> None:
-        """Refit after this process changed the store; a failed refit keeps the old matcher."""
-        if self._current() is not None:
-            self._refresh_logged()
+    def _failed_lately(self, token: tuple[Any, ...]) -> bool:
+        """Whether fitting this very state failed less than :data:`RETRY_FAILED_SECONDS` ago."""
+        failed = self._failed
+        return failed is not None and failed[0] == token and time.monotonic() - failed[1] < RETRY_FAILED_SECONDS
 
-    def _current(self) -> _Snapshot | None:
+    def _current(self) -> Fitted | None:
         with self._swap_lock:
             return self._snapshot
 
-    def _first_load(self) -> None:
+    def _run(self) -> None:
+        """The refit thread: fit while asked to, then end (a later request starts a new thread)."""
         try:
-            self.refresh()
-        except Exception as exc:  # any failure must show on /readyz, not kill the thread silently
-            log.exception("the matcher failed to load")
-            self._error = f"{type(exc).__name__}: {exc}"
+            while self._take_request():
+                self._refresh_logged()
+        except BaseException:
+            with self._state:
+                self._worker = None
+                self._state.notify_all()
+            raise
+
+    def _take_request(self) -> bool:
+        """Take the pending request, or, if there is none, end the thread in the same step (so a
+        request made meanwhile always finds either a thread that will see it, or none)."""
+        with self._state:
+            if self._pending and not self._closed:
+                self._pending = False
+                return True
+            self._worker = None
+            self._state.notify_all()
+            return False
 
     def _refresh_logged(self) -> None:
+        first = self._current() is None
         try:
             self.refresh()
-        except Exception:  # the old matcher keeps serving; the cause is in the log
-            log.exception("refitting the matcher failed; still serving the previous one")
+        except Exception as exc:  # a failure must show on /readyz or in the log, not kill the thread silently
+            if first:
+                log.exception("the matcher failed to load")
+                self._error = f"{type(exc).__name__}: {exc}"
+            else:  # the old matcher keeps serving
+                log.exception("refitting the matcher failed; still serving the previous one")
 
     def _schedule_check(self) -> None:
         """At most one check per ``stale_check_seconds``, in the background, and none during a refit."""
         now = time.monotonic()
-        with self._check_lock:
-            if now - self._checked_at < self.stale_check_seconds or self._refit_lock.locked():
+        with self._state:
+            if now - self._checked_at < self.stale_check_seconds or self._worker is not None:
                 return
             self._checked_at = now
-        self._spawn(self._refresh_logged, "matcher-refresh")
-
-    def _spawn(self, target: Callable[[], None], name: str) -> None:
-        thread = threading.Thread(target=target, name=name, daemon=True)
-        with self._check_lock:
-            self._threads = [t for t in self._threads if t.is_alive()]
-            self._threads.append(thread)
-        thread.start()
+        self.request_refit()
 
 
 class AppState(TypedDict):
@@ -193,6 +258,7 @@ class Runtime:
         self.settings = settings
         self.store = store
         self.holder = holder
+        self._catalogue_lock = threading.Lock()
 
     def matcher(self) -> Matcher:
         return self.holder.get()
@@ -210,9 +276,13 @@ class Runtime:
         matcher = self.matcher()
         return matcher.match(self.check_text(text), top_k=top_k), matcher.catalogue_
 
-    def triage(self, profiles: Sequence[tuple[str, str]], *, anonymous: bool = False) -> list[dict[str, Any]]:
-        """Triage lines for ``(id, text)`` pairs; an ``anonymous`` caller (without the admin key) may
-        send at most ``anonymous_max_batch`` of them, others ``max_batch``."""
+    def triage(
+        self, profiles: Sequence[tuple[str, str]], *, anonymous: bool = False
+    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """Triage lines for ``(id, text)`` pairs, and the provenance of the matcher that made them all.
+
+        An ``anonymous`` caller (without the admin key) may send at most ``anonymous_max_batch``
+        pairs, others ``max_batch``."""
         limit, with_key = self.settings.max_batch, ""
         if anonymous and self.settings.anonymous_max_batch < limit:
             limit, with_key = self.settings.anonymous_max_batch, f" without the admin key (X-API-Key), {limit} with it"
@@ -220,13 +290,23 @@ class Runtime:
             message = f"the batch has {len(profiles)} profiles; the limit is {limit} per request{with_key}"
             raise InvalidInput(("body", "profiles"), message)
         texts = [self.check_text(text, ("body", "profiles", i, "text")) for i, (_, text) in enumerate(profiles)]
-        results = self.matcher().match_many(texts, explain=False)
-        return [triage_line(pid, r) for (pid, _), r in zip(profiles, results, strict=True)]
+        matcher = self.matcher()
+        results = matcher.match_many(texts, explain=False)
+        return [triage_line(pid, r) for (pid, _), r in zip(profiles, results, strict=True)], matcher.provenance_
 
     # -- catalogue --------------------------------------------------------------------------
 
     def catalogue(self) -> Catalogue:
+        """The catalogue the current matcher works with (an edit shows here once it is refitted)."""
         return self.matcher().catalogue_
+
+    def committed_catalogue(self) -> Catalogue:
+        """The catalogue as committed to the store, which writes are checked against: an edit
+        acknowledged a moment ago counts even before the refit that learns it. (503 while loading.)"""
+        fitted = self.holder.fitted()
+        if fitted.token == self.store.state_token():  # fitted from the store as it is: nothing newer
+            return fitted.matcher.catalogue_
+        return effective_catalogue(self.store, self.settings.catalogue_path)
 
     def cluster(self, cluster_id: str) -> Cluster:
         catalogue = self.catalogue()
@@ -241,20 +321,28 @@ class Runtime:
             cluster = self.store.put_cluster(payload)
         except CatalogueError as exc:
             raise InvalidInput(("body",), str(exc)) from None
-        self.holder.refresh_after_write()
+        self.holder.request_refit()
         return cluster
 
     def delete_cluster(self, cluster_id: str) -> None:
-        self.cluster(cluster_id)  # unknown: 404
-        if len(self.catalogue()) == 1:
-            raise Conflict(f"{cluster_id!r} is the last cluster; a catalogue needs at least one")
-        self.store.delete_cluster(cluster_id)
-        self.holder.refresh_after_write()
+        """Delete a cluster of the committed catalogue; 404 for an unknown one, 409 for the last one.
+
+        Checked and written under one lock, so two deletes in this process cannot both pass the check
+        on a catalogue of two clusters.
+        """
+        with self._catalogue_lock:
+            catalogue = self.committed_catalogue()
+            if cluster_id not in catalogue:
+                raise NotFound(f"no cluster with id {cluster_id!r}; known: {', '.join(catalogue.ids)}")
+            if len(catalogue) == 1:
+                raise Conflict(f"{cluster_id!r} is the last cluster; a catalogue needs at least one")
+            self.store.delete_cluster(cluster_id)
+        self.holder.request_refit()
 
     def _check_labels(self, labels: Sequence[str], loc: tuple[str | int, ...]) -> tuple[str, ...]:
-        """``labels`` checked against the catalogue, in their stored form (``("none",)`` when no
-        cluster fits, sent as ``[]`` or ``["none"]``; see :func:`matcher.profiles.normalise_labels`)."""
-        known = self.catalogue().ids
+        """``labels`` checked against the committed catalogue, in their stored form (``("none",)`` when
+        no cluster fits, sent as ``[]`` or ``["none"]``; see :func:`matcher.profiles.normalise_labels`)."""
+        known = self.committed_catalogue().ids
         for i, label in enumerate(labels):
             if label != NO_FIT and label not in known:
                 raise InvalidInput((*loc, i), f"unknown cluster {label!r}; known: {', '.join(known)}")
@@ -266,13 +354,14 @@ class Runtime:
     # -- inquiries --------------------------------------------------------------------------
 
     def create_inquiry(self, text: str, contact: str | None) -> InquiryRow:
-        result = self.matcher().match(self.check_text(text), explain=False)
+        # The best three clusters are explained: the office sees each one's summary on the inquiry.
+        result = self.matcher().match(self.check_text(text), top_k=3)
         return self.store.add_inquiry(result, contact=contact)
 
     def decide(self, inquiry_id: int, clusters: Sequence[str]) -> InquiryRow:
         chosen = self._check_labels(clusters, ("body", "clusters"))
         row = self.store.decide_inquiry(inquiry_id, chosen)  # kept on the inquiry as [] when none fits
-        self.holder.refresh_after_write()
+        self.holder.request_refit()
         return row
 
     # -- feedback ---------------------------------------------------------------------------
@@ -284,10 +373,10 @@ class Runtime:
         profile = LabelledProfile(id="", text=self.check_text(text), labels=chosen, lang=detect_lang(text))
         row, created = self.store.add_feedback_once(profile, source="api")
         if created:
-            self.holder.refresh_after_write()
+            self.holder.request_refit()
         return row, created
 
     def withdraw_feedback(self, feedback_id: int) -> FeedbackRow:
         row = self.store.withdraw_feedback(feedback_id)
-        self.holder.refresh_after_write()
+        self.holder.request_refit()
         return row

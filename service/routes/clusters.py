@@ -29,7 +29,7 @@ def read_cluster(cluster_id: AnyId, runtime: RuntimeDep) -> ClusterPublic:
     "/{cluster_id}", response_model=ClusterPublic, dependencies=[Admin], responses=responses(401, 413, 429, 503)
 )
 def put_cluster(cluster_id: Annotated[NewClusterId, Path()], body: ClusterUpdate, runtime: RuntimeDep) -> ClusterPublic:
-    """Create or replace a cluster (admin); the matcher is refitted before this answers."""
+    """Create or replace a cluster (admin); answered once stored, then the matcher is refitted in the background."""
     return ClusterPublic.of(runtime.put_cluster(cluster_id, body.to_payload(cluster_id)))
 
 

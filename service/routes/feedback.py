@@ -29,8 +29,9 @@ def list_feedback(runtime: RuntimeDep, include_withdrawn: bool = False) -> Feedb
     responses=_ALREADY_STORED | responses(401, 413, 429, 503),
 )
 def add_feedback(body: FeedbackCreate, runtime: RuntimeDep, response: Response) -> FeedbackPublic:
-    """A labelled profile (``["none"]`` or ``[]`` for out of scope); the matcher is refitted before this answers.
-    Sending one already stored and active (same text, same labels) changes nothing: 200 and that row."""
+    """A labelled profile (``["none"]`` or ``[]`` for out of scope); answered once stored, then learned
+    by a background refit. Sending one already stored and active (same text, same labels) changes
+    nothing: 200 and that row."""
     row, created = runtime.add_feedback(body.text, body.labels)
     if not created:
         response.status_code = status.HTTP_200_OK

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Response, status
 
-from service.deps import Admin, RuntimeDep, open_route
-from service.schemas import DecisionCreate, InquiriesPublic, InquiryCreate, InquiryPublic, Status, responses
+from service import export
+from service.deps import Admin, RuntimeDep, catalogue_if_ready, open_route
+from service.schemas import (
+    DecisionCreate,
+    ExportFormat,
+    InquiriesPublic,
+    InquiryCreate,
+    InquiryFilters,
+    InquiryPublic,
+    responses,
+)
 from service.throttle import INQUIRIES
 
 router = APIRouter(prefix="/inquiries", tags=["inquiries"])
 InquiryId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Filters = Annotated[InquiryFilters, Query()]
+_EXPORTED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The inquiries as a file (Content-Disposition: attachment).",
+        "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in export.MEDIA_TYPES.values()},
+    }
+}
 
 
 @router.post(
@@ -29,12 +45,35 @@ def create_inquiry(body: InquiryCreate, runtime: RuntimeDep) -> InquiryPublic:
 @router.get("", response_model=InquiriesPublic, dependencies=[Admin], responses=responses(401, 429))
 def list_inquiries(
     runtime: RuntimeDep,
-    inquiry_status: Annotated[Status | None, Query(alias="status")] = None,
+    filters: Filters,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> InquiriesPublic:
-    """Inquiries, newest first (admin); ``?status=needs_review`` is the review queue."""
-    return InquiriesPublic.of(runtime.store.list_inquiries(status=inquiry_status, limit=limit, offset=offset))
+    """Inquiries, newest first, a page at a time (admin); ``?status=needs_review`` is the review queue.
+    Search, cluster, language and dates narrow the list; ``total`` counts the matches on every page."""
+    where = filters.to_filter()
+    rows = runtime.store.list_inquiries(limit=limit, offset=offset, where=where)
+    return InquiriesPublic.of(rows, total=runtime.store.count_inquiries(where), limit=limit, offset=offset)
+
+
+@router.get(
+    "/export",
+    response_class=Response,
+    dependencies=[Admin],
+    responses=_EXPORTED | responses(401, 429),
+)
+def export_inquiries(
+    runtime: RuntimeDep,
+    filters: Filters,
+    fmt: Annotated[ExportFormat, Query(alias="format", description="csv (for Excel, Polish locale) or xlsx")] = "csv",
+    names: Annotated[Literal["en", "pl"], Query(description="The language clusters are named in.")] = "en",
+) -> Response:
+    """Every inquiry that matches the filters (admin), newest first, as a file to download: the queue
+    (``status=needs_review``), the officers' decisions (``status=decided``), or any other selection."""
+    rows = runtime.store.list_inquiries(limit=None, where=filters.to_filter())
+    body = export.export(rows, fmt, catalogue=catalogue_if_ready(runtime), lang=names)
+    disposition = f'attachment; filename="{export.filename(fmt)}"'
+    return Response(body, media_type=export.MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
 
 
 @router.get("/{inquiry_id}", response_model=InquiryPublic, dependencies=[Admin], responses=responses(401, 404, 429))

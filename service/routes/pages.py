@@ -35,6 +35,12 @@ def office() -> FileResponse:
     return FileResponse(STATIC_DIR / "office.html", headers=PAGE_HEADERS)
 
 
+@router.api_route("/office/dashboard", methods=["GET", "HEAD"])
+def office_dashboard() -> FileResponse:
+    """The office view opened on its dashboard (the same page: it reads its path)."""
+    return FileResponse(STATIC_DIR / "office.html", headers=PAGE_HEADERS)
+
+
 #: Swagger UI (swagger-ui-dist 5.35.0, Apache-2.0) ships with the service: FastAPI's default loads
 #: it from a CDN, which leaves ``/docs`` blank on a machine without internet.
 SWAGGER_UI = "/static/vendor/swagger-ui"

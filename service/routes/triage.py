@@ -17,5 +17,5 @@ router = APIRouter(prefix="/triage", tags=["match"])
 def triage(body: TriageRequest, runtime: RuntimeDep, admin: Annotated[bool, open_route(TRIAGE)]) -> TriageLinesPublic:
     """Route up to MATCHER_ANONYMOUS_MAX_BATCH profiles at once, or MATCHER_MAX_BATCH with the admin
     key; a larger batch is a 422."""
-    lines = runtime.triage([(p.id, p.text) for p in body.profiles], anonymous=not admin)
-    return TriageLinesPublic.model_validate({"data": lines, "count": len(lines)})
+    lines, provenance = runtime.triage([(p.id, p.text) for p in body.profiles], anonymous=not admin)
+    return TriageLinesPublic.model_validate({"data": lines, "count": len(lines), "provenance": provenance})

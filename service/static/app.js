@@ -3,8 +3,11 @@
 (() => {
   "use strict";
 
-  const { t, pick, h, scoreBar, reasonText, errorDetail } = window.I18N;
+  const { t, pick, h, scoreBar, reasonText, isForeign, errorDetail } = window.I18N;
   const MAX_CHARS = 20000;
+  // A cluster left out of the decision is "also possible" from this score on, "unlikely" below it.
+  // (The scores are calibrated probabilities; every cluster from 0.5 on is in the decision.)
+  const POSSIBLE_FROM = 0.2;
   const state = { result: null, text: "", sent: null };
 
   const $ = (id) => document.getElementById(id);
@@ -34,55 +37,91 @@
     return parts;
   }
 
-  /** Why a cluster scored as it did: for one not recommended, its closest sentences, said as such. */
-  function explanation(match, open, recommended) {
+  /**
+   * Why the matcher cannot judge this text at all, or null: it is in neither English nor Polish
+   * ("foreign"), or it does not say what the organisation does ("unclear"). Then no cluster is
+   * recommended, whatever its score.
+   */
+  function unreadable(r) {
+    if (isForeign(r.review_reason)) return "foreign";
+    if (r.outcome === "unclear") return "unclear";
+    return null;
+  }
+
+  /** What a cluster's score means for the company: recommended, also possible, unlikely, or not assessed. */
+  function level(match, r) {
+    if (unreadable(r)) return "unassessed";
+    if (r.decision.includes(match.cluster.id)) return "recommended";
+    return match.score >= POSSIBLE_FROM ? "possible" : "unlikely";
+  }
+
+  const PASSAGES = { recommended: "passages", possible: "passagesPossible", unlikely: "passagesWeak", unassessed: "passagesUnassessed" };
+
+  /** Why a cluster scored as it did, in the words of its level (a cluster not recommended is never said to be led to). */
+  function explanation(match, open, lvl) {
     const ex = match.explanation;
     if (!ex) return null;
+    const codes = (ex.activity_codes || []).length
+      ? h("p", { class: "codes" }, `${t("codes")}: `, ex.activity_codes.join("; "))
+      : null;
     const body = ex.evidence.length === 0
-      ? [h("p", {}, t("whyNone"))]
+      ? [h("p", {}, t(lvl === "recommended" ? "whyNoneRecommended" : "whyNone")), codes]
       : [
           ex.matched_terms.length ? h("p", { class: "terms" }, `${t("terms")}: `, ex.matched_terms.join(", ")) : null,
-          h("p", {}, t(recommended ? "passages" : "passagesWeak")),
+          codes,
+          h("p", { class: "passages-note" }, t(PASSAGES[lvl])),
           h("blockquote", { class: "profile-text", lang: state.result.lang, tabindex: "0", "aria-label": t("profileText") },
             highlighted(state.text, ex.evidence)),
         ];
-    return h("details", { class: "why", open }, h("summary", {}, t("why")), ...body);
+    return h("details", { class: "why", open }, h("summary", {}, t(`why_${lvl}`)), ...body);
   }
 
-  function card(match, index, decision) {
+  function card(match, index, r) {
     const c = match.cluster;
     const name = pick(c.name);
-    const recommended = decision.includes(c.id);
+    const lvl = level(match, r);
+    const recommended = lvl === "recommended";
     const title = c.url ? h("a", { href: c.url, rel: "noopener", target: "_blank" }, name) : name;
-    return h("li", { class: recommended ? "match recommended" : "match", "data-cluster": c.id },
+    const note = lvl === "unassessed" ? t(`note_${unreadable(r)}`) : t(`note_${lvl}`);
+    return h("li", { class: `match ${lvl}`, "data-cluster": c.id, "data-level": lvl },
       h("div", { class: "match-head" },
         h("h3", {}, title),
-        recommended ? h("span", { class: "badge" }, t("recommended")) : null),
+        h("span", { class: `badge ${lvl}` }, t(`level_${lvl}`))),
       scoreBar(match.score, t("confidence")),
+      h("p", { class: "level-note" }, note),
       recommended || index === 0
         ? h("p", { class: "desc" }, pick(c.description))
         : h("details", { class: "about" }, h("summary", {}, t("about")), h("p", { class: "desc" }, pick(c.description))),
       c.url ? null : h("p", { class: "hint" }, t("noWebsite")),
-      explanation(match, index === 0, recommended));
+      explanation(match, index === 0, lvl));
+  }
+
+  /** The answer in one line: the clusters it fits, none, or why we cannot say. */
+  function verdict(r) {
+    const names = r.decision.map(clusterName).join(", ");
+    switch (unreadable(r)) {
+      case "unclear": return h("p", { class: "unclear", "data-outcome": "unclear" }, t("unclear"));
+      case "foreign": return h("p", { class: "foreign", "data-outcome": "foreign" },
+        r.decision.length ? t("foreignGuess", { names }) : t("foreignNoGuess"));
+      default: return h("p", { class: r.decision.length ? "fits" : "no-fit" }, r.decision.length ? t("fits", { names }) : t("noFit"));
+    }
   }
 
   function render() {
     const r = state.result;
     if (!r) return;
-    const names = r.decision.map(clusterName).join(", ");
-    const lines = [r.outcome === "unclear"
-      ? h("p", { class: "unclear", "data-outcome": "unclear" }, t("unclear"))
-      : h("p", { class: r.decision.length ? "fits" : "no-fit" }, r.decision.length ? t("fits", { names }) : t("noFit"))];
+    const lines = [verdict(r)];
     if (r.needs_review) lines.push(h("p", { class: "review" }, t("review", { reason: reasonText(r.review_reason, clusterName) })));
     $("decision").replaceChildren(...lines);
-    $("matches").replaceChildren(...r.matches.map((m, i) => card(m, i, r.decision)));
+    $("matches").replaceChildren(...r.matches.map((m, i) => card(m, i, r)));
     $("results").hidden = false;
     $("send").hidden = false;
   }
 
   function announce(r) {
     const best = r.matches[0];
-    $("announce").textContent = r.decision.length
+    if (unreadable(r)) $("announce").textContent = t("announceUnassessed");
+    else $("announce").textContent = r.decision.length
       ? t("announce", { name: pick(best.cluster.name), score: window.I18N.percent(best.score) })
       : t("announceNone");
   }
@@ -99,10 +138,10 @@
     $("form-error").textContent = message;
   }
 
+  /** The error of the API in the interface language (see I18N.errorDetail). */
   async function messageFor(response) {
-    if (response.status === 503) return t("errLoading");
     if (response.status === 413) return t("errTooLong", { max: MAX_CHARS });
-    return t("errOther", { detail: await errorDetail(response) });
+    return errorDetail(response);
   }
 
   async function submitProfile(event) {

@@ -225,6 +225,11 @@ def test_delete_unknown_cluster_is_ignored_on_replay(store: Store, catalogue: Ca
 # -- inquiries ---------------------------------------------------------------------------------
 
 
+def _scores(ranking: list[dict]) -> list[dict]:
+    """A stored ranking without the explanations' summaries."""
+    return [{"cluster": r["cluster"], "score": r["score"]} for r in ranking]
+
+
 def test_add_inquiry_from_a_match_result(store: Store, result: MatchResult) -> None:
     row = store.add_inquiry(result, contact="office@example.org")
     assert row.id >= 1
@@ -233,7 +238,14 @@ def test_add_inquiry_from_a_match_result(store: Store, result: MatchResult) -> N
     assert got.lang == result.lang
     assert got.contact == "office@example.org"
     assert got.decision == list(result.decision)
-    assert got.ranking == [{"cluster": m.cluster, "score": m.score} for m in result.ranking]
+    assert _scores(got.ranking) == [{"cluster": m.cluster, "score": m.score} for m in result.ranking]
+    explained = [m for m in result.ranking if m.explanation is not None]
+    assert explained  # each explained cluster keeps its summary, in English and Polish, for the office
+    for m, stored in zip(result.ranking, got.ranking, strict=True):
+        if m.explanation is not None:
+            assert stored["summary"] == {"en": m.explanation.summary("en"), "pl": m.explanation.summary("pl")}
+        else:
+            assert "summary" not in stored
     assert got.needs_review == result.needs_review
     assert got.review_reason == result.review_reason
     assert got.status == ("needs_review" if result.needs_review else "routed")
@@ -518,7 +530,7 @@ def test_data_survives_reopening(db_url: str, result: MatchResult, catalogue: Ca
         again = second.get_inquiry(inquiry.id)
         assert again.status == "decided"
         assert again.officer_clusters == ["hvac"]
-        assert again.ranking == [{"cluster": m.cluster, "score": m.score} for m in result.ranking]
+        assert _scores(again.ranking) == [{"cluster": m.cluster, "score": m.score} for m in result.ranking]
         assert "tourism" in second.apply_edits(catalogue)
     finally:
         second.close()

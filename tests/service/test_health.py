@@ -80,8 +80,15 @@ def test_openapi_documents_every_v1_route_with_a_response_model(client):
         "/healthz",
         "/readyz",
     }
+    files = {"/v1/inquiries/export"}  # answers with a file: CSV or an Excel workbook
     for path, method, op in operations:
         success = next(code for code in op["responses"] if code.startswith("2"))
+        if path in files:
+            assert set(op["responses"][success]["content"]) == {
+                "text/csv; charset=utf-8",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            }
+            continue
         assert "$ref" in op["responses"][success]["content"]["application/json"]["schema"], (method, path)
     assert client.get("/docs").status_code == 200
 

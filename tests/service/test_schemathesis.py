@@ -25,6 +25,9 @@ LIMITS = {"max_text_chars": 2000, "max_batch": 20, "api_key": ADMIN_KEY}
 #: Bodies naming clusters by id: a well-formed id that names no cluster is a 422 by design (tested
 #: in test_routes_*), and the catalogue changes at run time, so the schema cannot enumerate the ids.
 CLUSTER_REFERENCES = {"POST /v1/inquiries/{inquiry_id}/decision", "POST /v1/feedback"}
+#: Queries with a date range: a range whose end is not after its start is a 422 by design (tested in
+#: test_office_api), a rule between two parameters that the schema cannot state.
+DATE_RANGES = {"GET /v1/inquiries", "GET /v1/inquiries/export"}
 
 
 class _Deferred:
@@ -68,5 +71,5 @@ def ready(api_app: None) -> None:
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case):
-    excluded = [positive_data_acceptance] if case.operation.label in CLUSTER_REFERENCES else []
+    excluded = [positive_data_acceptance] if case.operation.label in CLUSTER_REFERENCES | DATE_RANGES else []
     case.call_and_validate(excluded_checks=excluded)
