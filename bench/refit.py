@@ -2,7 +2,7 @@
 
 .venv/bin/python -m bench.refit                        # the real models (about 15 minutes on 2 cores)
 .venv/bin/python -m bench.refit --encoders hashing     # the tests' hashing encoder (a few minutes)
-.venv/bin/python -m bench.refit --sizes 0,1000 --no-uncapped --no-service   # a part
+.venv/bin/python -m bench.refit --no-growth --update   # run the service part again, keep the rest
 
 Two parts, written to ``bench/results/refit.md`` (and ``.json``):
 
@@ -303,7 +303,7 @@ def _wait_learned(http: httpx.Client, key: str, before: Any, timeout: float = 60
 def service_part(encoders: str, *, matches: int, decisions: int, officers: int, each: int) -> dict[str, Any]:
     text = reference_text()
     texts = [p.text for p in train_profiles()]
-    res: dict[str, Any] = {}
+    res: dict[str, Any] = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"), "load_before": loadavg()}
     with tempfile.TemporaryDirectory(prefix="bench-refit-service-") as tmp_name:
         t0 = time.perf_counter()
         with live_service(Path(tmp_name), encoders) as (url, refits), httpx.Client(base_url=url, timeout=600) as http:
@@ -374,6 +374,7 @@ def service_part(encoders: str, *, matches: int, decisions: int, officers: int, 
             res["edit_ack_s"] = seconds
             res["edit_learned_s"] = _wait_learned(http, "catalogue_sha256", before)
             res["refits_all_s"] = list(refits)
+    res["load_after"] = loadavg()
     return res
 
 
@@ -400,9 +401,9 @@ def report(res: dict[str, Any]) -> str:
     lines = [
         "# Refits in the background",
         "",
-        f"`.venv/bin/python -m bench.refit{'' if enc == 'real' else ' --encoders hashing'}`, {res['started_at']}, "
-        f"{res['cores']} cores (shared: 1-min load average {res['load_start']:.2f} at the start, "
-        f"{res['load_end']:.2f} at the end). Encoders: {what}. SQLite store in a temp dir.",
+        f"`.venv/bin/python -m bench.refit{'' if enc == 'real' else ' --encoders hashing'}` on {res['cores']} cores,"
+        f" shared with other work (the 1-minute load average is given for each part). Encoders: {what}."
+        " SQLite store in a temp dir.",
         "",
     ]
     svc = res.get("service")
@@ -412,6 +413,7 @@ def report(res: dict[str, Any]) -> str:
             "",
             "`create_app` under uvicorn in this process, httpx clients in threads. Acknowledged = the HTTP answer;",
             "learned = until `/readyz` shows the fitted state that includes it (polled every 20 ms).",
+            f"Run {svc['started_at']}, load average {svc['load_before']:.2f} before, {svc['load_after']:.2f} after.",
             "",
             "| what | time |",
             "|---|---|",
@@ -437,9 +439,20 @@ def report(res: dict[str, Any]) -> str:
             "",
             "The refit after one more decision (`build_matcher` with the loaded models; a fit at that size ran",
             "first, so only the new row is embedded), one process per row, peak RSS of that process (models included).",
+            "The feedback rows are the train texts, each with one word dropped and a reference number appended."
+            + (
+                " With the real models each one's embedding is its source text's real embedding plus Gaussian"
+                f" noise (sigma {NOISE}, renormalised): at the ~8 profiles/s DESIGN.md gives e5-small,"
+                " 10,000 texts would take 20 minutes."
+                " The new row of each timed refit is embedded by the models."
+                if enc == "real"
+                else ""
+            ),
             "",
-            "| feedback rows stored | learned from (in the timed refit) | refit | first fit at that size | peak RSS |",
-            "|---|---|---|---|---|",
+            f"Run {res['growth_started_at']}.",
+            "",
+            "| feedback rows stored | learned from (timed refit) | refit | first fit at that size | peak RSS | load |",
+            "|---|---|---|---|---|---|",
         ]
         for g in growth:
             cap = "all" if g["cap"] is None else f"at most {g['cap']:,}"
@@ -448,7 +461,7 @@ def report(res: dict[str, Any]) -> str:
             first = f"{g['first_fit_s']:.1f} s" if g["n"] else "-"
             lines.append(
                 f"| {g['n']:,} | {g['learned_from']:,} ({cap}) | {refit:.1f} s{runs} | {first} | "
-                f"{g['peak_rss_mib']:,.0f} MiB |"
+                f"{g['peak_rss_mib']:,.0f} MiB | {g['load_before']:.1f} -> {g['load_after']:.1f} |"
             )
         lines.append("")
     return "\n".join(lines)
@@ -466,7 +479,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--decisions", type=int, default=10, help="one officer's decisions, one at a time")
     ap.add_argument("--officers", type=int, default=8)
     ap.add_argument("--each", type=int, default=5, help="decisions per officer in the burst")
-    ap.add_argument("--max-load", type=float, default=1.5)
+    ap.add_argument(
+        "--max-load", type=float, default=1.5, help="wait (up to 30 s) for the load average to drop under this"
+    )
+    ap.add_argument("--update", action="store_true", help="keep the parts not run now from the existing results")
     ap.add_argument("--out", type=Path, default=RESULTS / "refit")
     ap.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--cap", default=str(MAX_FEEDBACK), help=argparse.SUPPRESS)
@@ -478,28 +494,28 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(refit_at(args.one, encoders=args.encoders, cap=cap, repeats=args.repeats)))  # noqa: T201
         return 0
 
-    res: dict[str, Any] = {
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "encoders": args.encoders,
-        "cores": len(os.sched_getaffinity(0)),
-        "load_start": loadavg(),
-        "officers": args.officers,
-        "each": args.each,
-    }
+    res: dict[str, Any] = {}
+    json_out = args.out.with_suffix(".json")
+    if args.update and json_out.exists():  # keep the parts not run now
+        res = json.loads(json_out.read_text("utf-8"))
+        if res.get("encoders") != args.encoders:
+            ap.error(f"--update: {json_out} was written with --encoders {res.get('encoders')}")
+    res |= {"encoders": args.encoders, "cores": len(os.sched_getaffinity(0))}
     if args.service:
         wait_for_quiet(args.max_load, 30, log)
         log("the service part...")
+        res["officers"], res["each"] = args.officers, args.each
         res["service"] = service_part(
             args.encoders, matches=args.matches, decisions=args.decisions, officers=args.officers, each=args.each
         )
     if args.growth:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+        res["growth_started_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         res["growth"] = refit_growth(
             sizes, encoders=args.encoders, uncapped=args.uncapped, repeats=args.repeats, max_load=args.max_load
         )
-    res["load_end"] = loadavg()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps(res, indent=2) + "\n", "utf-8")
+    json_out.write_text(json.dumps(res, indent=2) + "\n", "utf-8")
     args.out.with_suffix(".md").write_text(report(res) + "\n", "utf-8")
     log(f"written: {args.out.with_suffix('.md')}")
     return 0

@@ -47,8 +47,9 @@ log = logging.getLogger(__name__)
 #: returns to one of them without a refit). 127 had piled up here, 2 GB, before this bound.
 FITTED_KEEP = 6
 #: The most feedback profiles (distinct text and labels, the most recent) a fit learns from.
-#: Unbounded, a fit with the hashing test encoder took 1.3 s with no feedback, 18 s with 5,000
-#: and 46 s (4.8 GB) with 10,000; see bench/results/refit.md for the real models.
+#: Measured with the default models (bench/results/refit.md): a refit took 2.2 s with no feedback
+#: and 2.8 s with 1,000; unbounded, 26 s (2.3 GB peak) with 5,000 and 50 s (5.8 GB) with 10,000;
+#: bounded to 2,000, 7-8 s (1.1 GB) with 5,000 or 10,000 stored.
 MAX_FEEDBACK = 2_000
 #: Hex digits of the fitted-state hash that answers carry.
 FITTED_STATE_CHARS = 12

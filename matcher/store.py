@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, func, select, update
+from sqlalchemy import create_engine, event, func, inspect, select, update
+from sqlalchemy import text as sql
 from sqlalchemy.engine import CursorResult, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,6 +32,7 @@ from matcher.store_rows import (
     InquiryRow,
     StoredText,
     UtcDateTime,
+    new_ref,
     storable,
     utc_now,
 )
@@ -111,10 +113,32 @@ def _create_schema(engine: Engine) -> None:
     for attempt in range(tries):
         try:
             Base.metadata.create_all(engine)
-            return
+            break
         except DatabaseError as exc:
             if attempt == tries - 1 or not _made_meanwhile(exc):
                 raise
+    _add_inquiry_refs(engine)
+
+
+def _add_inquiry_refs(engine: Engine) -> None:
+    """Give a database made before inquiries had a ``ref`` that column: added, filled with a fresh
+    reference for each existing inquiry, and made unique. Only when it is missing; a worker that
+    loses the race to add it finds it added (create_all makes it, unique, in a new database)."""
+    if "ref" in {c["name"] for c in inspect(engine).get_columns(InquiryRow.__tablename__)}:
+        return
+    try:
+        with engine.begin() as conn:
+            conn.execute(sql("ALTER TABLE inquiries ADD COLUMN ref VARCHAR(32)"))
+    except DatabaseError as exc:
+        if "duplicate column" not in str(exc.orig).lower() and not _made_meanwhile(exc):
+            raise
+    with engine.begin() as conn:
+        missing = conn.execute(select(InquiryRow.id).where(InquiryRow.ref.is_(None))).scalars().all()
+        for inquiry_id in missing:
+            conn.execute(
+                update(InquiryRow).where(InquiryRow.id == inquiry_id, InquiryRow.ref.is_(None)).values(ref=new_ref())
+            )
+        conn.execute(sql("CREATE UNIQUE INDEX IF NOT EXISTS uq_inquiries_ref ON inquiries (ref)"))
 
 
 def _made_meanwhile(exc: DatabaseError) -> bool:

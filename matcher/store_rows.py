@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,9 +20,16 @@ __all__ = [
     "InquiryRow",
     "StoredText",
     "UtcDateTime",
+    "new_ref",
     "storable",
     "utc_now",
 ]
+
+
+def new_ref() -> str:
+    """An inquiry's opaque reference: random (about 96 bits), unlike its sequential id, so the one
+    anonymous senders see tells nobody how many inquiries there are."""
+    return secrets.token_urlsafe(12)
 
 
 def utc_now() -> datetime:
@@ -81,6 +89,7 @@ class InquiryRow(Base):
     __tablename__ = "inquiries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True, default=new_ref)
     text: Mapped[str] = mapped_column(StoredText)
     lang: Mapped[str] = mapped_column(String(8))
     contact: Mapped[str | None] = mapped_column(StoredText, nullable=True)

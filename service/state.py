@@ -251,6 +251,10 @@ class AppState(TypedDict):
     throttle: Throttle
 
 
+#: How many profiles of a triage batch are matched between two looks at whether the client is still there.
+TRIAGE_CHUNK = 16
+
+
 class Runtime:
     """The operations behind the routes: validation against settings and catalogue, store, matcher."""
 
@@ -283,16 +287,40 @@ class Runtime:
 
         An ``anonymous`` caller (without the admin key) may send at most ``anonymous_max_batch``
         pairs, others ``max_batch``."""
+        texts = self._checked_batch(profiles, anonymous=anonymous)
+        matcher = self.matcher()
+        results = matcher.match_many(texts, explain=False)
+        return [triage_line(pid, r) for (pid, _), r in zip(profiles, results, strict=True)], matcher.provenance_
+
+    def triage_chunks(
+        self, profiles: Sequence[tuple[str, str]], *, anonymous: bool = False, size: int = TRIAGE_CHUNK
+    ) -> tuple[list[Callable[[], list[dict[str, Any]]]], dict[str, Any]]:
+        """:meth:`triage` cut into chunks of ``size`` profiles: one call per chunk, each matching its
+        chunk with the same matcher, and that matcher's provenance. The batch is checked at once (as
+        :meth:`triage` checks it); the caller runs the calls in order and may stop between them, as
+        ``POST /v1/triage`` does when its client has gone."""
+        texts = self._checked_batch(profiles, anonymous=anonymous)
+        matcher, size = self.matcher(), max(size, 1)
+
+        def chunk(start: int) -> Callable[[], list[dict[str, Any]]]:
+            def run() -> list[dict[str, Any]]:
+                results = matcher.match_many(texts[start : start + size], explain=False)
+                ids = [pid for pid, _ in profiles[start : start + size]]
+                return [triage_line(pid, r) for pid, r in zip(ids, results, strict=True)]
+
+            return run
+
+        return [chunk(start) for start in range(0, len(texts), size)], matcher.provenance_
+
+    def _checked_batch(self, profiles: Sequence[tuple[str, str]], *, anonymous: bool) -> list[str]:
+        """The texts of a triage batch, once its size and each text are within the limits."""
         limit, with_key = self.settings.max_batch, ""
         if anonymous and self.settings.anonymous_max_batch < limit:
             limit, with_key = self.settings.anonymous_max_batch, f" without the admin key (X-API-Key), {limit} with it"
         if len(profiles) > limit:
             message = f"the batch has {len(profiles)} profiles; the limit is {limit} per request{with_key}"
             raise InvalidInput(("body", "profiles"), message)
-        texts = [self.check_text(text, ("body", "profiles", i, "text")) for i, (_, text) in enumerate(profiles)]
-        matcher = self.matcher()
-        results = matcher.match_many(texts, explain=False)
-        return [triage_line(pid, r) for (pid, _), r in zip(profiles, results, strict=True)], matcher.provenance_
+        return [self.check_text(text, ("body", "profiles", i, "text")) for i, (_, text) in enumerate(profiles)]
 
     # -- catalogue --------------------------------------------------------------------------
 

@@ -34,12 +34,15 @@ _EXPORTED: dict[int | str, dict[str, Any]] = {
     "",
     response_model=InquiryPublic,
     status_code=status.HTTP_201_CREATED,
-    dependencies=[open_route(INQUIRIES)],
     responses=responses(401, 413, 429, 503),
 )
-def create_inquiry(body: InquiryCreate, runtime: RuntimeDep) -> InquiryPublic:
-    """Route an inquiry and store it; one that needs review joins the office's queue."""
-    return InquiryPublic.of(runtime.create_inquiry(body.text, body.contact))
+def create_inquiry(
+    body: InquiryCreate, runtime: RuntimeDep, admin: Annotated[bool, open_route(INQUIRIES)]
+) -> InquiryPublic:
+    """Route an inquiry and store it; one that needs review joins the office's queue. Its sender gets
+    its opaque ``ref``; the sequential ``id`` only with the admin key."""
+    row = runtime.create_inquiry(body.text, body.contact)
+    return InquiryPublic.of(row) if admin else InquiryPublic.anonymous(row)
 
 
 @router.get("", response_model=InquiriesPublic, dependencies=[Admin], responses=responses(401, 429))

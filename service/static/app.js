@@ -184,7 +184,7 @@
     if (isBlank(text)) { $("send-status").textContent = t("errEmpty"); $("profile").focus(); return; }
     if (Array.from(text).length > MAX_CHARS) { $("send-status").textContent = t("errTooLong", { max: MAX_CHARS }); return; }
     if (state.sent && state.sent.text === text && state.sent.contact === contact) {
-      $("send-status").textContent = t("alreadySent", { id: state.sent.id });
+      $("send-status").textContent = t("alreadySent", { ref: state.sent.ref });
       return;
     }
     $("send-button").disabled = true;
@@ -195,9 +195,9 @@
         body: JSON.stringify({ text, contact: contact || null }),
       });
       if (response.ok) {
-        const { id } = await response.json();
-        state.sent = { text, contact, id };
-        $("send-status").textContent = t("sent", { id });
+        const { ref } = await response.json();
+        state.sent = { text, contact, ref };
+        $("send-status").textContent = t("sent", { ref });
       } else {
         $("send-status").textContent = await messageFor(response);
       }

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -226,3 +229,16 @@ def test_two_threads_share_one_e5_engine(e5):
     for t in threads:
         t.join()
     np.testing.assert_allclose(results[0], results[1], atol=1e-6)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("preset", "expected"), [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_e5_openmp_threads_wait_asleep_unless_the_environment_says_otherwise(preset, expected):
+    """In a fresh process (OpenMP reads its settings once): what its runtime reports it took."""
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"} | {"OMP_DISPLAY_ENV": "TRUE"}
+    if preset:
+        env["OMP_WAIT_POLICY"] = preset
+    code = "from matcher.encoders import E5Encoder; E5Encoder().encode(['Budujemy drogi.'])"
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert f"OMP_WAIT_POLICY = '{expected}'" in proc.stderr

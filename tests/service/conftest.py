@@ -146,6 +146,16 @@ def _wait_listening(server: uvicorn.Server, timeout: float = 30.0) -> None:
         time.sleep(0.02)
 
 
+def learned(client: TestClient, timeout: float = 60.0) -> None:
+    """Wait until the app's background refits are done: a write is acknowledged before it is learned."""
+    assert client.app_state["runtime"].holder.wait_idle(timeout), f"the refit did not end within {timeout} s"
+
+
+@pytest.fixture(name="learned", scope="session")
+def learned_fixture() -> Callable[..., None]:
+    return learned
+
+
 @pytest.fixture(name="admin", scope="session")
 def admin_fixture() -> dict[str, str]:
     """Headers with the admin key the test settings configure."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -47,7 +48,11 @@ def test_128_requests_from_16_clients_all_succeed_during_refits(settings, learni
                 assert added.status_code == 201
             rest = [pool.submit(_request, http, i) for i in range(64, 128)]
             statuses = dict(f.result() for f in [*first, *rest])
-            after = http.get("/readyz").json()["provenance"]["n_feedback"]
+            # a write is acknowledged before the background refit that learns it: wait for that refit
+            deadline = time.monotonic() + 120
+            while (after := http.get("/readyz").json()["provenance"]["n_feedback"]) < before + 2:
+                assert time.monotonic() < deadline, "the background refit never learned the feedback"
+                time.sleep(0.2)
             stored = http.get("/v1/inquiries", params={"limit": 500}, headers=admin).json()["count"]
     assert len(statuses) == 128
     failed = {i: s for i, s in statuses.items() if s not in (200, 201)}

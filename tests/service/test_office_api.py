@@ -22,10 +22,14 @@ SHIPYARD = "We are a shipyard in Gdynia. We build and repair ferries, tugs and o
 def inquiries(client, admin):
     """Four inquiries: routed, no fit (decided by an officer), a third language, and one with a contact."""
     made = {
-        "hvac": client.post("/v1/inquiries", json={"text": HVAC_PL, "contact": "Biuro@Chłodnie-Łódź.PL"}).json(),
-        "bread": client.post("/v1/inquiries", json={"text": BREAD}).json(),
-        "german": client.post("/v1/inquiries", json={"text": GERMAN}).json(),
-        "ship": client.post("/v1/inquiries", json={"text": SHIPYARD, "contact": "+48 58 000 00 00"}).json(),
+        "hvac": client.post(
+            "/v1/inquiries", json={"text": HVAC_PL, "contact": "Biuro@Chłodnie-Łódź.PL"}, headers=admin
+        ).json(),
+        "bread": client.post("/v1/inquiries", json={"text": BREAD}, headers=admin).json(),
+        "german": client.post("/v1/inquiries", json={"text": GERMAN}, headers=admin).json(),
+        "ship": client.post(
+            "/v1/inquiries", json={"text": SHIPYARD, "contact": "+48 58 000 00 00"}, headers=admin
+        ).json(),
     }
     decided = client.post(f"/v1/inquiries/{made['bread']['id']}/decision", json={"clusters": ["energy"]}, headers=admin)
     assert decided.status_code == 200

@@ -16,8 +16,10 @@ WINDFARM = "We install and service offshore wind farm foundations in the Baltic.
 
 def test_inquiries_decisions_and_feedback_survive_a_restart(settings, fixed_factory, running, admin):
     with running(create_app(settings, matcher_factory=fixed_factory)) as client:
-        waiting = client.post("/v1/inquiries", json={"text": BREAD, "contact": "piekarnia@example.pl"}).json()
-        decided = client.post("/v1/inquiries", json={"text": WINDFARM}).json()
+        waiting = client.post(
+            "/v1/inquiries", json={"text": BREAD, "contact": "piekarnia@example.pl"}, headers=admin
+        ).json()
+        decided = client.post("/v1/inquiries", json={"text": WINDFARM}, headers=admin).json()
         client.post(f"/v1/inquiries/{decided['id']}/decision", json={"clusters": ["energy"]}, headers=admin)
         feedback = client.post(
             "/v1/feedback", json={"text": WINDFARM, "labels": ["energy", "construction"]}, headers=admin
@@ -38,11 +40,12 @@ def test_inquiries_decisions_and_feedback_survive_a_restart(settings, fixed_fact
         assert stored[1] == feedback
 
 
-def test_catalogue_edits_survive_a_restart(settings, learning_factory, running, admin, catalogue):
+def test_catalogue_edits_survive_a_restart(settings, learning_factory, running, admin, catalogue, learned):
     with running(create_app(settings, matcher_factory=learning_factory)) as client:
         hvac = {k: v for k, v in catalogue.get("hvac").to_dict().items() if k != "id"}  # the id is the path's
         renamed = {**hvac, "name": {"en": "KlimaPomerania Cluster", "pl": "Klaster KlimaPomerania"}}
         assert client.put("/v1/clusters/hvac", json=renamed, headers=admin).status_code == 200
+        learned(client)  # acknowledged before the background refit that learns it
         edited = client.get("/readyz").json()["provenance"]["catalogue_sha256"]
 
     with running(create_app(settings, matcher_factory=learning_factory)) as client:

@@ -76,7 +76,7 @@ def fitted_state(client: TestClient, text: str = SHIP) -> tuple[str, int]:
 
 def test_a_decision_is_answered_while_the_refit_is_still_running(settings, gate, running, admin):
     with app_with(settings, gate, running) as client:
-        inquiry = client.post("/v1/inquiries", json={"text": SHIP}).json()
+        inquiry = client.post("/v1/inquiries", json={"text": SHIP}, headers=admin).json()
         before = fitted_state(client)
         assert inquiry["provenance"]["fitted_state"] == before[0]
 
@@ -109,7 +109,7 @@ def test_every_answer_of_the_matcher_names_the_fitted_state(settings, learning_f
         triage = client.post("/v1/triage", json={"profiles": [{"id": "a", "text": SHIP}, {"id": "b", "text": BREAD}]})
         assert triage.json()["provenance"]["fitted_state"] == state
         assert "provenance" not in triage.json()["data"][0]  # the lines other programs read are as they were
-        inquiry = client.post("/v1/inquiries", json={"text": BREAD}).json()
+        inquiry = client.post("/v1/inquiries", json={"text": BREAD}, headers=admin).json()
         assert inquiry["provenance"]["fitted_state"] == state
         assert client.get(f"/v1/inquiries/{inquiry['id']}", headers=admin).json()["provenance"] == inquiry["provenance"]
 

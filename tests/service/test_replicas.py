@@ -137,11 +137,10 @@ def test_a_decision_through_one_replica_is_everywhere_at_once_and_learned_within
         decided_ids = [i["id"] for i in replica.http.get("/v1/inquiries", params={"status": "decided"}).json()["data"]]
         assert sorted(decided_ids) == sorted([waiting["id"], inquiry["id"]])
 
-    # Learned: c refitted before it answered; a and b notice the change within the stale check
-    # (2 s) and refit in the background. Then all three answer alike.
-    assert c.n_feedback() == before + 2
+    # Learned: c answered once the decision was stored and refits in the background; a and b
+    # notice the change within the stale check (2 s) and refit too. Then all three answer alike.
     started = time.monotonic()
-    lagging = [a, b]
+    lagging = [a, b, c]
     while lagging:
         assert time.monotonic() - started < 30, f"{[r.name for r in lagging]} never learned the decisions"
         lagging = [r for r in lagging if r.n_feedback() != before + 2]

@@ -87,11 +87,12 @@ def test_the_last_cluster_cannot_be_deleted(settings, catalogue, admin, running)
     assert "last cluster" in response.json()["detail"]
 
 
-def test_added_and_deleted_clusters_are_matched_without_a_restart(learning_client, admin):
+def test_added_and_deleted_clusters_are_matched_without_a_restart(learning_client, admin, learned):
     client = learning_client
     created = client.put("/v1/clusters/bakery", json=BAKERY, headers=admin)
     assert created.status_code == 200
     assert created.json()["name"]["pl"] == "Pomorski Cech Piekarzy"
+    learned(client)  # acknowledged before the background refit that learns it
     assert client.get("/v1/clusters").json()["count"] == 7
     profile = {"text": "Nasza piekarnia wypieka chleb na zakwasie, ciasta i drożdżówki dla sklepów.", "top_k": 7}
     top = client.post("/v1/match", json=profile).json()["matches"][0]
@@ -100,6 +101,7 @@ def test_added_and_deleted_clusters_are_matched_without_a_restart(learning_clien
 
     # hvac has labelled profiles; deleting it must not break the refit that follows.
     assert client.delete("/v1/clusters/hvac", headers=admin).json() == {"detail": "cluster 'hvac' deleted"}
+    learned(client)
     assert client.get("/v1/clusters/hvac").status_code == 404
     ranked = client.post("/v1/match", json=profile).json()["matches"]
     assert "hvac" not in {m["cluster"]["id"] for m in ranked}

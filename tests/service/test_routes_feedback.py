@@ -78,10 +78,12 @@ def test_withdrawing_unknown_feedback_is_404(client, admin):
     assert response.json() == {"detail": "no feedback with id 4242"}
 
 
-def test_feedback_is_learned_and_unlearned_without_a_restart(learning_client, admin):
+def test_feedback_is_learned_and_unlearned_without_a_restart(learning_client, admin, learned):
     client = learning_client
     before = client.get("/readyz").json()["provenance"]["n_feedback"]
     item = client.post("/v1/feedback", json={"text": SHIP, "labels": ["maritime"]}, headers=admin).json()
+    learned(client)  # acknowledged before the background refit that learns it
     assert client.get("/readyz").json()["provenance"]["n_feedback"] == before + 1
     client.delete(f"/v1/feedback/{item['id']}", headers=admin)
+    learned(client)
     assert client.get("/readyz").json()["provenance"]["n_feedback"] == before
