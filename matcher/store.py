@@ -8,23 +8,19 @@ The tables themselves are in :mod:`matcher.store_rows`; they are re-exported her
 from __future__ import annotations
 
 import json
-import sqlite3
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, func, inspect, select, update
-from sqlalchemy import text as sql
-from sqlalchemy.engine import CursorResult, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, sessionmaker
 
 from matcher.catalogue import Catalogue, Cluster, cluster_from_dict
 from matcher.config import NO_FIT
 from matcher.profiles import normalise_labels
-from matcher.store_queries import InquiryFilter, filter_conditions, ranking_entry, register_sqlite_functions
+from matcher.store_engine import create_schema, display_url, make_engine
+from matcher.store_queries import InquiryFilter, filter_conditions, ranking_entry
 from matcher.store_rows import (
     Base,
     CatalogueEditRow,
@@ -32,7 +28,6 @@ from matcher.store_rows import (
     InquiryRow,
     StoredText,
     UtcDateTime,
-    new_ref,
     storable,
     utc_now,
 )
@@ -42,6 +37,7 @@ __all__ = [
     # store.py
     "NotFound",
     "Store",
+    # store_engine.py
     "display_url",
     "make_engine",
     # store_rows.py
@@ -57,94 +53,6 @@ __all__ = [
 
 class NotFound(LookupError):
     """No inquiry or feedback with that id."""
-
-
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout and full fsync on commit."""
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    is_sqlite = url.startswith("sqlite")
-    engine = create_engine(url, connect_args={"timeout": 30} if is_sqlite else {}, pool_pre_ping=not is_sqlite)
-    if is_sqlite:
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _: Any) -> None:
-            cur = dbapi_conn.cursor()
-            _use_wal(cur)
-            cur.execute("PRAGMA synchronous=FULL")  # an acknowledged commit survives a crash
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.close()
-            register_sqlite_functions(dbapi_conn)  # what the office's queries call (matcher.store_queries)
-
-    return engine
-
-
-def _use_wal(cur: Any, patience: float = 30.0) -> None:
-    """Switch a SQLite file to WAL (a setting the file keeps). The switch needs the file to itself,
-    and SQLite answers "database is locked" at once, without waiting out the busy timeout, when
-    workers opening a new file together would otherwise deadlock; so wait and try again here."""
-    deadline = time.monotonic() + patience
-    delay = 0.01
-    while True:
-        try:
-            if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-                cur.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc).lower() or time.monotonic() > deadline:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.5)
-
-
-def display_url(url: str) -> str:
-    """A database URL fit for a message: its password hidden."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
-
-
-def _create_schema(engine: Engine) -> None:
-    """Create the missing tables. Workers starting on a new database race here: a CREATE fails
-    when another process made that table first, so each failure is progress and a few tries settle it."""
-    tables = Base.metadata.sorted_tables
-    tries = len(tables) + sum(len(t.indexes) for t in tables) + 1
-    for attempt in range(tries):
-        try:
-            Base.metadata.create_all(engine)
-            break
-        except DatabaseError as exc:
-            if attempt == tries - 1 or not _made_meanwhile(exc):
-                raise
-    _add_inquiry_refs(engine)
-
-
-def _add_inquiry_refs(engine: Engine) -> None:
-    """Give a database made before inquiries had a ``ref`` that column: added, filled with a fresh
-    reference for each existing inquiry, and made unique. Only when it is missing; a worker that
-    loses the race to add it finds it added (create_all makes it, unique, in a new database)."""
-    if "ref" in {c["name"] for c in inspect(engine).get_columns(InquiryRow.__tablename__)}:
-        return
-    try:
-        with engine.begin() as conn:
-            conn.execute(sql("ALTER TABLE inquiries ADD COLUMN ref VARCHAR(32)"))
-    except DatabaseError as exc:
-        if "duplicate column" not in str(exc.orig).lower() and not _made_meanwhile(exc):
-            raise
-    with engine.begin() as conn:
-        missing = conn.execute(select(InquiryRow.id).where(InquiryRow.ref.is_(None))).scalars().all()
-        for inquiry_id in missing:
-            conn.execute(
-                update(InquiryRow).where(InquiryRow.id == inquiry_id, InquiryRow.ref.is_(None)).values(ref=new_ref())
-            )
-        conn.execute(sql("CREATE UNIQUE INDEX IF NOT EXISTS uq_inquiries_ref ON inquiries (ref)"))
-
-
-def _made_meanwhile(exc: DatabaseError) -> bool:
-    """Whether a CREATE failed because another process made the object (SQLite, PostgreSQL)."""
-    message = str(exc.orig).lower()
-    return "already exists" in message or "duplicate key" in message
 
 
 def _queue(needs_review: bool) -> str:
@@ -183,7 +91,7 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        _create_schema(self.engine)
+        create_schema(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

@@ -134,7 +134,7 @@ def test_a_failed_refit_keeps_the_old_matcher_serving_and_is_logged(settings, ga
     gate.hold, gate.fail = False, True
     with app_with(settings, gate, running) as client:
         before = fitted_state(client)
-        with caplog.at_level(logging.ERROR, logger="service.state"):
+        with caplog.at_level(logging.ERROR, logger="service.holder"):
             added = client.post("/v1/feedback", json={"text": SHIP, "labels": ["maritime"]}, headers=admin)
             assert added.status_code == 201
             assert holder(client).wait_idle(60)
