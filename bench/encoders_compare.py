@@ -397,8 +397,8 @@ def _self(kind: str, what: str, cache_dir: Path) -> list[str]:
     return [sys.executable, "-m", "bench.encoders_compare", "--child", kind, what, "--cache-dir", str(cache_dir)]
 
 
-def _json_child(kind: str, what: str, cache_dir: Path) -> dict[str, Any]:
-    code, wall, rss, out, err = run_child(_self(kind, what, cache_dir), _child_env(cache_dir))
+def _json_child(kind: str, what: str, cache_dir: Path, **env: str) -> dict[str, Any]:
+    code, wall, rss, out, err = run_child(_self(kind, what, cache_dir), _child_env(cache_dir, **env))
     if code != 0:
         raise RuntimeError(f"{kind} {what} failed ({code}): {err[-3000:]}")
     res: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
@@ -478,6 +478,13 @@ def speed(set_names: list[str], cache_dir: Path, triage_n: int) -> dict[str, Any
             f"  {name}: load {res['load_s']:.2f} s, RSS {res['rss_after_load_mib']:.0f} MiB after load, "
             f"one {res['one_ms']:.1f} ms, {res['per_s_64']:.1f}/s (64), peak {res['rss_peak_mib']:.0f} MiB"
         )
+    if E5 in models:  # for comparison: libgomp's default wait (an invalid policy leaves it; E5Encoder keeps it)
+        la = wait()
+        res = _json_child("encoder", E5, cache_dir, OMP_WAIT_POLICY="")
+        res["loadavg_before"] = la
+        res["kind"] += ", libgomp's default wait (spins)"
+        out["encoders"][f"{E5} (spinning)"] = res
+        log(f"  {E5} spinning: one {res['one_ms']:.1f} ms, {res['per_s_64']:.1f}/s (64)")
     for s in [s for s in set_names if s != "D"]:
         la = wait()
         res = _json_child("matcher", s, cache_dir)

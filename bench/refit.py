@@ -442,7 +442,7 @@ def report(res: dict[str, Any]) -> str:
             "The feedback rows are the train texts, each with one word dropped and a reference number appended."
             + (
                 " With the real models each one's embedding is its source text's real embedding plus Gaussian"
-                f" noise (sigma {NOISE}, renormalised): at the ~8 profiles/s DESIGN.md gives e5-small,"
+                f" noise (sigma {NOISE}, renormalised): at e5-small's ~8 profiles/s,"
                 " 10,000 texts would take 20 minutes."
                 " The new row of each timed refit is embedded by the models."
                 if enc == "real"

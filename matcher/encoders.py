@@ -119,9 +119,10 @@ class E5Encoder(_LazyModel):
     90 ms on two threads against 160 ms on one.
 
     OpenMP's idle threads wait asleep (``OMP_WAIT_POLICY=PASSIVE``, unless the environment sets
-    a policy), as ONNX Runtime's do above: a spinning team collapses when other processes share
-    the cores. Measured with other jobs on both cores (load 6-9): one profile 1.1-3.8 s spinning,
-    0.36-0.57 s asleep (one thread: 0.32-0.45 s); 24 profiles 0.6-0.9/s spinning, 3.3-4.9/s asleep.
+    a policy), as ONNX Runtime's do above: with libgomp's default (spin 300,000 rounds, then
+    sleep) the team collapses when other processes share the cores. Measured with other jobs on
+    both cores (load 5-9), one profile: 0.9-3.8 s spinning, 0.24-0.57 s asleep (0.32-0.45 s on
+    one thread); 24 profiles: 0.6-1.5/s spinning, 3.3-8.0/s asleep.
     """
 
     name = E5_MODEL
