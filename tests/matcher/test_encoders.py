@@ -104,13 +104,13 @@ def test_warm_up_encodes_with_every_encoder(hashing_encoder):
 
 
 @pytest.mark.slow
-def test_real_models_give_unit_rows_and_use_aligns_polish_with_english(real_matcher):
-    use, minilm = real_matcher.encoders_
-    pair = ["Naprawiamy silniki okrętowe w stoczni.", "We repair ship engines in our shipyard."]
-    for enc in (use, minilm):
-        x = enc.encode(pair)
+def test_real_models_give_unit_rows_and_align_polish_with_english(real_matcher):
+    """The default pair (USE, e5) both read Polish: a translation is nearer than an unrelated text."""
+    texts = ["Naprawiamy silniki okrętowe w stoczni.", "We repair ship engines in our shipyard.", "We bake bread."]
+    for enc in real_matcher.encoders_:
+        x = enc.encode(texts)
         np.testing.assert_allclose(np.linalg.norm(x, axis=1), 1.0, rtol=1e-5)
-    assert float(use.encode(pair)[0] @ use.encode(pair)[1]) > float(minilm.encode(pair)[0] @ minilm.encode(pair)[1])
+        assert float(x[0] @ x[1]) > float(x[0] @ x[2]) + 0.1, enc.name
 
 
 @pytest.fixture(scope="module")

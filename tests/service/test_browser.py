@@ -149,7 +149,7 @@ def test_the_interface_language_switches_and_is_remembered(page, base_url):
 
 
 def test_an_officer_corrects_an_inquiry_and_it_leaves_the_queue(page, base_url):
-    inquiry = httpx.post(base_url + "/v1/inquiries", json={"text": BAKERY_EN + " Also coffee."}).json()
+    inquiry = httpx.post(base_url + "/v1/inquiries", json={"text": BAKERY_EN + " Also coffee."}, headers=ADMIN).json()
     assert inquiry["status"] == "needs_review"
     page.goto(base_url + "/office")
     page.get_by_label("Admin key").fill("wrong")
@@ -204,7 +204,7 @@ def test_a_failed_match_hides_the_previous_results(browser, base_url):
 
 
 def test_an_officer_must_tick_a_cluster_and_a_double_click_decides_once(page, base_url):
-    inquiry = httpx.post(base_url + "/v1/inquiries", json={"text": BAKERY_EN + " And pastries."}).json()
+    inquiry = httpx.post(base_url + "/v1/inquiries", json={"text": BAKERY_EN + " And pastries."}, headers=ADMIN).json()
     headers = {"X-API-Key": "browser-admin-key"}
     page.goto(base_url + "/office")
     page.get_by_label("Admin key").fill("browser-admin-key")
@@ -223,7 +223,9 @@ def test_an_officer_must_tick_a_cluster_and_a_double_click_decides_once(page, ba
 
 def test_several_clusters_are_saved_best_ranked_first(page, base_url):
     """Labels are stored best first: the ticked clusters keep the ranking's order, not the catalogue's."""
-    inquiry = httpx.post(base_url + "/v1/inquiries", json={"text": SHIPYARD_EN + " Also ship paints."}).json()
+    inquiry = httpx.post(
+        base_url + "/v1/inquiries", json={"text": SHIPYARD_EN + " Also ship paints."}, headers=ADMIN
+    ).json()
     assert inquiry["decision"][0] == "maritime"  # second in the catalogue, after biochem
     headers = {"X-API-Key": "browser-admin-key"}
     page.goto(base_url + "/office")
@@ -397,7 +399,7 @@ def _shown(page) -> list[int]:
 def test_an_office_card_shows_its_reason_explanation_and_scores_in_both_languages(page, base_url):
     contact = "card-check@piekarnia.example.pl"
     inquiry = httpx.post(
-        base_url + "/v1/inquiries", json={"text": BAKERY_EN + " Fresh rolls daily.", "contact": contact}
+        base_url + "/v1/inquiries", json={"text": BAKERY_EN + " Fresh rolls daily.", "contact": contact}, headers=ADMIN
     )
     inquiry = inquiry.json()
     assert inquiry["review_reason"] == "no cluster fits well enough"
@@ -425,7 +427,7 @@ def test_the_office_searches_and_filters_in_either_language(page, base_url):
     token = "Filtry-7Q"
     made = {
         name: httpx.post(
-            base_url + "/v1/inquiries", json={"text": text, "contact": f"{name}-{token}@example.pl"}
+            base_url + "/v1/inquiries", json={"text": text, "contact": f"{name}-{token}@example.pl"}, headers=ADMIN
         ).json()
         for name, text in (("hvac", HVAC_PL), ("ship", SHIPYARD_EN), ("german", GERMAN))
     }
@@ -462,8 +464,10 @@ def test_the_office_searches_and_filters_in_either_language(page, base_url):
 
 
 def test_the_dashboard_draws_its_plots_from_the_stats(page, base_url):
-    agreed = httpx.post(base_url + "/v1/inquiries", json={"text": SHIPYARD_EN + " Dashboard one."}).json()
-    corrected = httpx.post(base_url + "/v1/inquiries", json={"text": HVAC_PL + " Dashboard two."}).json()
+    agreed = httpx.post(
+        base_url + "/v1/inquiries", json={"text": SHIPYARD_EN + " Dashboard one."}, headers=ADMIN
+    ).json()
+    corrected = httpx.post(base_url + "/v1/inquiries", json={"text": HVAC_PL + " Dashboard two."}, headers=ADMIN).json()
     httpx.post(f"{base_url}/v1/inquiries/{agreed['id']}/decision", json={"clusters": agreed["decision"]}, headers=ADMIN)
     httpx.post(f"{base_url}/v1/inquiries/{corrected['id']}/decision", json={"clusters": ["ict"]}, headers=ADMIN)
     stats = httpx.get(base_url + "/v1/stats", headers=ADMIN).json()
@@ -501,7 +505,7 @@ def test_the_dashboard_draws_its_plots_from_the_stats(page, base_url):
 def test_the_office_downloads_the_list_it_shows(page, base_url):
     token = "eksport-9Z"
     for text in (HVAC_PL, SHIPYARD_EN):
-        httpx.post(base_url + "/v1/inquiries", json={"text": text, "contact": f"{token}@example.pl"})
+        httpx.post(base_url + "/v1/inquiries", json={"text": text, "contact": f"{token}@example.pl"}, headers=ADMIN)
     _open_office(page, base_url, lang="pl")
     _search_all(page, token)
     assert len(_shown(page)) == 2
