@@ -14,7 +14,6 @@ Numpy, the standard library and :mod:`matcher.code_mentions` only.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from matcher.code_mentions import (
     find_codes,
     normalize_code,
 )
+from matcher.jsonfile import read_json
 
 __all__ = [
     "DEFAULT_PATH",
@@ -318,14 +318,7 @@ def load_activity_codes(
     Raises :class:`ActivityCodesError` naming the file, the entry and the field that is wrong.
     """
     path = Path(path)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ActivityCodesError(f"{path}: no such activity-code file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ActivityCodesError(f"{path}: not valid JSON ({exc})") from None
-    except OSError as exc:  # a directory, no permission
-        raise ActivityCodesError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    raw = read_json(path, kind="activity-code file", error=ActivityCodesError)
     return activity_codes_from_dict(raw, source=str(path), known_clusters=known_clusters)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from matcher.config import CATALOGUE_PATH, NO_FIT
+from matcher.jsonfile import read_json
 
 LANGS = ("en", "pl")
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -189,14 +190,7 @@ def load_catalogue(path: str | Path = CATALOGUE_PATH) -> Catalogue:
         ('biochem', 'maritime', 'hvac', 'ict', 'construction', 'energy')
     """
     path = Path(path)
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogueError(f"{path}: no such catalogue file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CatalogueError(f"{path}: not valid JSON ({exc})") from None
-    except OSError as exc:  # a directory, no permission
-        raise CatalogueError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    raw = read_json(path, kind="catalogue file", error=CatalogueError)
     return catalogue_from_dict(raw, source=str(path))
 
 
