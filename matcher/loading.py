@@ -160,7 +160,7 @@ def _build(sources: _Sources, store: Store | None, encs: list[Encoder]) -> Match
         return _stamp(cached, key, len(stored) if left_out else None)
     log.info(
         "fitting the matcher on %d feedback profiles: embedding the catalogue and the labelled profiles"
-        " (a minute or two on a first start; cached afterwards)...",
+        " (several minutes on a first start: about a tenth of a second a text for e5; cached afterwards)...",
         len(feedback),
     )
     matcher = Matcher.from_defaults(
