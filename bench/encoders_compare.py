@@ -41,6 +41,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -294,6 +295,11 @@ def _rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _median_ms(fn: Callable[[], Any], n: int, warm: int = 3) -> float:
     for _ in range(warm):
         fn()
@@ -355,9 +361,9 @@ def child_matcher(set_name: str, cache_dir: Path) -> dict[str, Any]:
     match_ms = _median_ms(lambda: m.match(text), 30)
     match_noexplain_ms = _median_ms(lambda: m.match(text, explain=False), 30)
     m.match_many(texts[:8], explain=False)  # the batch path once
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _cpu_s()
     m.match_many(texts, explain=False)
-    many_s = time.perf_counter() - t0
+    many_s, many_cpu_s = time.perf_counter() - t0, _cpu_s() - cpu0
     return {
         "set": set_name,
         "encoders": list(SETS[set_name]),
@@ -368,12 +374,13 @@ def child_matcher(set_name: str, cache_dir: Path) -> dict[str, Any]:
         "match_many_n": len(texts),
         "match_many_s": many_s,
         "match_many_per_s": len(texts) / many_s,
+        "match_many_cpu_s": many_cpu_s,
         "rss_peak_mib": _rss_mib(),
     }
 
 
-def run_child(cmd: list[str], env: dict[str, str]) -> tuple[int, float, float, str, str]:
-    """Run ``cmd``; (exit code, wall s, peak RSS of that process in MiB, stdout, stderr)."""
+def run_child(cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Run ``cmd``: exit code, wall s, CPU s (user + system) and peak RSS (MiB) of that process, output."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=err, text=True)
@@ -382,7 +389,14 @@ def run_child(cmd: list[str], env: dict[str, str]) -> tuple[int, float, float, s
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return proc.returncode, wall, usage.ru_maxrss / 1024, out.read(), err.read()
+        return {
+            "code": proc.returncode,
+            "wall_s": wall,
+            "cpu_s": usage.ru_utime + usage.ru_stime,
+            "rss_mib": usage.ru_maxrss / 1024,
+            "stdout": out.read(),
+            "stderr": err.read(),
+        }
 
 
 def _child_env(cache_dir: Path, **extra: str) -> dict[str, str]:
@@ -398,55 +412,43 @@ def _self(kind: str, what: str, cache_dir: Path) -> list[str]:
 
 
 def _json_child(kind: str, what: str, cache_dir: Path, **env: str) -> dict[str, Any]:
-    code, wall, rss, out, err = run_child(_self(kind, what, cache_dir), _child_env(cache_dir, **env))
-    if code != 0:
-        raise RuntimeError(f"{kind} {what} failed ({code}): {err[-3000:]}")
-    res: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
-    res["process_wall_s"] = wall
-    res["process_rss_peak_mib"] = rss
+    run = run_child(_self(kind, what, cache_dir), _child_env(cache_dir, **env))
+    if run["code"] != 0:
+        raise RuntimeError(f"{kind} {what} failed ({run['code']}): {run['stderr'][-3000:]}")
+    res: dict[str, Any] = json.loads(run["stdout"].strip().splitlines()[-1])
+    res |= {"process_wall_s": run["wall_s"], "process_cpu_s": run["cpu_s"], "process_rss_peak_mib": run["rss_mib"]}
     return res
 
 
-def triage(set_name: str, cache_dir: Path, n: int) -> dict[str, Any]:
-    """The real ``matcher triage`` (private SQLite store, no feedback) on 1 line and on ``n`` lines."""
-    with tempfile.TemporaryDirectory(prefix="encoders-compare-") as tmp:
-        d = Path(tmp)
-        env = _child_env(
-            cache_dir, MATCHER_ENCODERS=",".join(SETS[set_name]), MATCHER_DATABASE_URL=f"sqlite:///{d / 'store.db'}"
+class Triage:
+    """The real ``matcher triage`` for one encoder set: private SQLite store, ``--no-feedback``."""
+
+    def __init__(self, set_name: str, cache_dir: Path, folder: Path, n: int) -> None:
+        self.set_name, self.n = set_name, n
+        self.folder = folder / set_name
+        self.folder.mkdir()
+        self.env = _child_env(
+            cache_dir,
+            MATCHER_ENCODERS=",".join(SETS[set_name]),
+            MATCHER_DATABASE_URL=f"sqlite:///{self.folder / 'store.db'}",
         )
-        one, many = d / "one.jsonl", d / f"n{n}.jsonl"
-        for path, texts in ((one, triage_texts(1)), (many, triage_texts(n))):
+        self.one, self.many = self.folder / "one.jsonl", self.folder / f"n{n}.jsonl"
+        for path, texts in ((self.one, triage_texts(1)), (self.many, triage_texts(n))):
             with path.open("w", encoding="utf-8") as f:
                 for i, t in enumerate(texts):
                     f.write(json.dumps({"id": f"t{i:05d}", "text": t}, ensure_ascii=False) + "\n")
 
-        def cli(path: Path, output: Path) -> tuple[float, float]:
-            cmd = [str(MATCHER_CLI), "triage", str(path), "-o", str(output), "--no-feedback"]
-            code, wall, rss, _, err = run_child(cmd, env)
-            if code != 0:
-                raise RuntimeError(f"matcher triage ({set_name}) failed ({code}): {err[-3000:]}")
-            return wall, rss
-
-        warm_s, _ = cli(one, d / "warm.jsonl")  # creates the store, fits and caches the fitted matcher
-        wait()
-        la1 = os.getloadavg()[0]
-        one_s, one_rss = cli(one, d / "one-out.jsonl")
-        wait()
-        la_n = os.getloadavg()[0]
-        n_s, n_rss = cli(many, d / "n-out.jsonl")
-        with (d / "n-out.jsonl").open(encoding="utf-8") as f:
+    def run(self, many: bool) -> dict[str, Any]:
+        path = self.many if many else self.one
+        output = self.folder / f"out-{path.stem}.jsonl"
+        run = run_child([str(MATCHER_CLI), "triage", str(path), "-o", str(output), "--no-feedback"], self.env)
+        if run["code"] != 0:
+            raise RuntimeError(f"matcher triage ({self.set_name}) failed ({run['code']}): {run['stderr'][-3000:]}")
+        with output.open(encoding="utf-8") as f:
             lines = sum(1 for _ in f)
-    return {
-        "set": set_name,
-        "first_run_s": warm_s,
-        "one_s": one_s,
-        "one_rss_mib": one_rss,
-        "n": n,
-        "n_s": n_s,
-        "n_rss_mib": n_rss,
-        "output_lines": lines,
-        "loadavg_before": [la1, la_n],
-    }
+        if lines != (self.n if many else 1):
+            raise RuntimeError(f"matcher triage ({self.set_name}) wrote {lines} lines")
+        return {k: run[k] for k in ("wall_s", "cpu_s", "rss_mib")}
 
 
 _WAIT = {"max_load": 1.5, "max_wait": 60.0}
@@ -464,43 +466,60 @@ def wait() -> float:
     return la
 
 
-def speed(set_names: list[str], cache_dir: Path, triage_n: int) -> dict[str, Any]:
+def _timed(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``fn()`` after a wait for a quieter moment, with the load average before and after."""
+    before = wait()
+    res = fn()
+    return res | {"loadavg": [before, os.getloadavg()[0]]}
+
+
+def speed(set_names: list[str], cache_dir: Path, triage_n: int, rounds: int) -> dict[str, Any]:
+    """Every measurement ``rounds`` times, the encoder sets interleaved (A B C A B C ...), so that
+    the load of other jobs on the shared cores falls on all of them alike."""
     models = list(dict.fromkeys(n for s in set_names for n in SETS[s]))
-    out: dict[str, Any] = {"encoders": {}, "matchers": {}, "triage": {}}
+    variants: dict[str, tuple[str, dict[str, str]]] = {name: (name, {}) for name in models}
+    if E5 in models:  # for comparison: libgomp's default wait (an invalid value leaves it; E5Encoder keeps it)
+        variants[f"{E5} (spinning)"] = (E5, {"OMP_WAIT_POLICY": ""})
+    out: dict[str, Any] = {"rounds": rounds, "triage_n": triage_n, "encoders": {}, "matchers": {}, "triage": {}}
+    out["mean_words"] = {  # the texts the children and the CLI get (the same functions make them)
+        "encode": statistics.mean(len(t.split()) for t in sample_texts(192)),
+        "match_many": statistics.mean(len(t.split()) for t in sample_texts(200, seed=11)),
+        "triage": statistics.mean(len(t.split()) for t in triage_texts(triage_n)),
+        "reference": len(reference_text().split()),
+    }
     for name in models:  # untimed: ONNX export, page cache
         _json_child("encoder", name, cache_dir)
-    for name in models:
-        la = wait()
-        res = _json_child("encoder", name, cache_dir)
-        res["loadavg_before"] = la
-        out["encoders"][name] = res
-        log(
-            f"  {name}: load {res['load_s']:.2f} s, RSS {res['rss_after_load_mib']:.0f} MiB after load, "
-            f"one {res['one_ms']:.1f} ms, {res['per_s_64']:.1f}/s (64), peak {res['rss_peak_mib']:.0f} MiB"
-        )
-    if E5 in models:  # for comparison: libgomp's default wait (an invalid policy leaves it; E5Encoder keeps it)
-        la = wait()
-        res = _json_child("encoder", E5, cache_dir, OMP_WAIT_POLICY="")
-        res["loadavg_before"] = la
-        res["kind"] += ", libgomp's default wait (spins)"
-        out["encoders"][f"{E5} (spinning)"] = res
-        log(f"  {E5} spinning: one {res['one_ms']:.1f} ms, {res['per_s_64']:.1f}/s (64)")
-    for s in [s for s in set_names if s != "D"]:
-        la = wait()
-        res = _json_child("matcher", s, cache_dir)
-        res["loadavg_before"] = la
-        out["matchers"][s] = res
-        log(
-            f"  {s}: match {res['match_ms']:.0f} ms (explain=False {res['match_noexplain_ms']:.0f} ms), "
-            f"match_many {res['match_many_per_s']:.1f}/s, peak {res['rss_peak_mib']:.0f} MiB"
-        )
-        res_t = triage(s, cache_dir, triage_n)
-        res_t["projection_s"] = res_t["one_s"] + (triage_n - 1) / res["match_many_per_s"]
-        out["triage"][s] = res_t
-        log(
-            f"  {s}: triage start-up {res_t['one_s']:.1f} s, {triage_n} profiles {res_t['n_s']:.1f} s "
-            f"(projected {res_t['projection_s']:.1f} s), peak {res_t['n_rss_mib']:.0f} MiB"
-        )
+    for r in range(rounds):
+        for label, (name, env) in variants.items():
+            res = _timed(partial(_json_child, "encoder", name, cache_dir, **env))
+            out["encoders"].setdefault(label, []).append(res)
+            log(
+                f"  [{r + 1}] {label}: load {res['load_s']:.2f} s, RSS {res['rss_after_load_mib']:.0f} MiB after "
+                f"load, one {res['one_ms']:.1f} ms, {res['per_s_64']:.1f}/s (64), load avg {res['loadavg'][0]:.1f}"
+            )
+    full = [s for s in set_names if s != "D"]
+    for r in range(rounds):
+        for name in full:
+            res = _timed(partial(_json_child, "matcher", name, cache_dir))
+            out["matchers"].setdefault(name, []).append(res)
+            log(
+                f"  [{r + 1}] {name}: match {res['match_ms']:.0f} ms (no explanation {res['match_noexplain_ms']:.0f}"
+                f" ms), match_many {res['match_many_per_s']:.1f}/s, load avg {res['loadavg'][0]:.1f}"
+            )
+    with tempfile.TemporaryDirectory(prefix="encoders-compare-") as tmp:
+        runs = {name: Triage(name, cache_dir, Path(tmp), triage_n) for name in full}
+        for t in runs.values():
+            t.run(many=False)  # creates the store, fits and caches the fitted matcher
+        for r in range(rounds):
+            for name, t in runs.items():
+                one = _timed(partial(t.run, many=False))
+                many = _timed(partial(t.run, many=True))
+                out["triage"].setdefault(name, []).append({"one": one, "many": many})
+                log(
+                    f"  [{r + 1}] {name}: triage start-up {one['wall_s']:.1f} s, {triage_n} profiles "
+                    f"{many['wall_s']:.1f} s (CPU {many['cpu_s']:.0f} s), load avg {many['loadavg'][0]:.1f}"
+                    f"-{many['loadavg'][1]:.1f}"
+                )
     return out
 
 
@@ -582,6 +601,91 @@ def _headline(lines: list[str], q: dict[str, Any], datasets: list[str]) -> None:
                     f"| {_pct(r['nofit_precision'])} ({r['n_said_none']}) "
                     f"| {_pct(r['nofit_recall'])} ({r['n_true_none']}) | {_pct(r['review'])} |"
                 )
+
+
+def _spread(values: Sequence[float], fmt: str) -> str:
+    """The median, and the range over the rounds when there are several: ``12.3 (11.9-14.0)``."""
+    mid = format(statistics.median(values), fmt)
+    return mid if len(values) < 2 else f"{mid} ({format(min(values), fmt)}-{format(max(values), fmt)})"
+
+
+def _render_speed(s: dict[str, Any]) -> list[str]:
+    n, rounds, words = s["triage_n"], s["rounds"], s["mean_words"]
+    lines = [
+        "## Speed and memory",
+        "",
+        f"Every figure is the median over {rounds} rounds, the range over the rounds in brackets; within a round "
+        "the encoders (and then the encoder sets) run one after the other, so other jobs' load falls on all "
+        "alike. The two cores are shared with other engineers' jobs: the load average (1 min) before and "
+        "after each step is given; compare within a table rather than with a quiet machine.",
+        "",
+        "One fresh process per encoder: load = `load_encoder` to the first vector (library import, weights, "
+        f"warm-up); one profile = the reference profile (p0541, {words['reference']} words), median of 30 calls; "
+        "64 profiles = one `encode` call on 64 texts of the test split and check sets (mean "
+        f"{words['encode']:.0f} words), median of 3 batches; "
+        "RSS = peak resident set (`getrusage`), after the load and at the end.",
+        "",
+        "| encoder | runs as | load s | peak RSS after load MiB | one profile ms | profiles/s (64) "
+        "| peak RSS at end MiB | load avg |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, runs in s["encoders"].items():
+        las = [x for r in runs for x in r["loadavg"]]
+        lines.append(
+            f"| {name} | {runs[0]['kind']} | {_spread([r['load_s'] for r in runs], '.2f')} "
+            f"| {_spread([r['rss_after_load_mib'] for r in runs], '.0f')} "
+            f"| {_spread([r['one_ms'] for r in runs], '.1f')} | {_spread([r['per_s_64'] for r in runs], '.1f')} "
+            f"| {_spread([r['rss_peak_mib'] for r in runs], '.0f')} | {min(las):.1f}-{max(las):.1f} |"
+        )
+    lines += [
+        "",
+        "Full matchers, one fresh process each, fitted as `from_defaults` does (embeddings from the cache): "
+        "`match` = the reference profile, median of 30 calls, with the explanation (as `match` defaults) and "
+        f"without; `match_many` = 200 texts of the test split and check sets (mean {words['match_many']:.0f} words), "
+        "`explain=False`, "
+        "batches of 64 as triage does, with its CPU time (user + system, all threads).",
+        "",
+        "| set | match ms | match ms, no explanation | match_many profiles/s | match_many CPU s "
+        "| peak RSS MiB | load avg |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, runs in s["matchers"].items():
+        las = [x for r in runs for x in r["loadavg"]]
+        lines.append(
+            f"| {name} | {_spread([r['match_ms'] for r in runs], '.0f')} "
+            f"| {_spread([r['match_noexplain_ms'] for r in runs], '.0f')} "
+            f"| {_spread([r['match_many_per_s'] for r in runs], '.1f')} "
+            f"| {_spread([r['match_many_cpu_s'] for r in runs], '.1f')} "
+            f"| {_spread([r['rss_peak_mib'] for r in runs], '.0f')} | {min(las):.1f}-{max(las):.1f} |"
+        )
+    lines += [
+        "",
+        f"`matcher triage` itself (the CLI as a subprocess, private SQLite store, `--no-feedback`, the fitted "
+        f"matcher read from its cache): wall time on a 1-line file (start-up: imports, models, fitted matcher) "
+        f"and on {n:,} profiles (the labelled texts in file order, as bench/triage.py writes them: mean "
+        f"{words['triage']:.0f} words), with the process's CPU time. "
+        f"Projection = start-up + {n - 1} / match_many's profiles/s "
+        f"(both medians). Budget: {n:,} profiles in {TRIAGE_BUDGET_S:.0f} s.",
+        "",
+        f"| set | start-up s | {n:,} profiles: wall s | CPU s | peak RSS MiB | projected s | load avg "
+        f"| under {TRIAGE_BUDGET_S / 60:.0f} min |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, runs in s["triage"].items():
+        one = [r["one"]["wall_s"] for r in runs]
+        many = [r["many"]["wall_s"] for r in runs]
+        per_s = statistics.median([r["match_many_per_s"] for r in s["matchers"][name]])
+        projected = statistics.median(one) + (n - 1) / per_s
+        las = [x for r in runs for x in (*r["one"]["loadavg"], *r["many"]["loadavg"])]
+        verdict = "yes" if max(many) < TRIAGE_BUDGET_S else ("no" if min(many) >= TRIAGE_BUDGET_S else "not always")
+        lines.append(
+            f"| {name} | {_spread(one, '.1f')} | {_spread(many, '.1f')} "
+            f"| {_spread([r['many']['cpu_s'] for r in runs], '.0f')} "
+            f"| {_spread([r['many']['rss_mib'] for r in runs], '.0f')} | {projected:.0f} "
+            f"| {min(las):.1f}-{max(las):.1f} | {verdict} |"
+        )
+    lines.append("")
+    return lines
 
 
 def render(q: dict[str, Any] | None, s: dict[str, Any] | None, others: Sequence[dict[str, Any]] = ()) -> str:
@@ -680,50 +784,7 @@ def render(q: dict[str, Any] | None, s: dict[str, Any] | None, others: Sequence[
         _headline(lines, other, ["test split", "checks pooled", *other["apart"]])
         lines.append("")
     if s:
-        lines += [
-            "## Speed and memory",
-            "",
-            "One fresh process per encoder: load = `load_encoder` to the first vector (library import, "
-            "weights, warm-up); one profile = the ~80-word reference profile (p0541), median of 30; "
-            "64 profiles = one `encode` call on 64 texts of the test split and check sets, median of 3; "
-            "RSS = peak resident set (`getrusage`).",
-            "",
-            "| encoder | runs as | load s | peak RSS after load MiB | one profile ms | profiles/s (64) "
-            "| peak RSS at end MiB | load avg |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
-        for name, r in s["encoders"].items():
-            lines.append(
-                f"| {name} | {r['kind']} | {r['load_s']:.2f} | {r['rss_after_load_mib']:.0f} | {r['one_ms']:.1f} "
-                f"| {r['per_s_64']:.1f} | {r['rss_peak_mib']:.0f} | {r['loadavg_before']:.2f} |"
-            )
-        lines += [
-            "",
-            "Full matchers, one fresh process each (fitted with a warm embedding cache): `match` = the reference "
-            "profile, median of 30, with the explanation (as `match` defaults) and without; `match_many` = 200 "
-            "texts of the test split and check sets, `explain=False`, batches of 64 (as triage). Triage = "
-            "the real `matcher triage` CLI (private store, `--no-feedback`, fitted matcher from its cache): "
-            "wall time on a 1-line file (start-up) and on 1,000 profiles (bench/triage.py's texts); "
-            "projection = start-up + 999 / match_many's profiles/s. Budget: 1,000 profiles under 180 s.",
-            "",
-            "| set | match ms | match ms, no explanation | match_many profiles/s | peak RSS MiB "
-            "| triage start-up s | triage 1,000 s (measured) | projected s | peak RSS triage MiB | under 3 min |",
-            "|---|---|---|---|---|---|---|---|---|---|",
-        ]
-        for name, r in s["matchers"].items():
-            t = s["triage"].get(name, {})
-            under = "yes" if t and t["n_s"] < TRIAGE_BUDGET_S and t["projection_s"] < TRIAGE_BUDGET_S else "no"
-            lines.append(
-                f"| {name} | {r['match_ms']:.0f} | {r['match_noexplain_ms']:.0f} | {r['match_many_per_s']:.1f} "
-                f"| {r['rss_peak_mib']:.0f} | {_f(t.get('one_s'), 1)} | {_f(t.get('n_s'), 1)} "
-                f"| {_f(t.get('projection_s'), 1)} | {_f(t.get('n_rss_mib'), 0)} | {under} |"
-            )
-        lines.append("")
-        las = [r["loadavg_before"] for r in [*s["encoders"].values(), *s["matchers"].values()]]
-        las += [x for t in s["triage"].values() for x in t["loadavg_before"]]
-        if las:
-            lines.append(f"1-minute load average before the timed parts: {min(las):.2f} to {max(las):.2f}.")
-        lines.append("")
+        lines += _render_speed(s)
     return "\n".join(lines)
 
 
@@ -736,6 +797,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sets", default=",".join(SETS), help="encoder sets (A, B, C, D)")
     ap.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE, help="embedding cache (kept between runs)")
     ap.add_argument("--triage-n", type=int, default=1000, help="profiles for the triage measurement")
+    ap.add_argument("--rounds", type=int, default=2, help="rounds of every speed measurement (sets interleaved)")
     ap.add_argument("--max-load", type=float, default=1.5, help="wait for the 1-min load average to drop under this")
     ap.add_argument("--max-wait", type=float, default=60.0, help="...but wait at most this many s before each part")
     ap.add_argument("--out", type=Path, default=RESULTS_MD)
@@ -770,7 +832,7 @@ def main(argv: list[str] | None = None) -> int:
     if "speed" in parts:
         log(f"speed: sets {', '.join(set_names)}")
         at_start = machine()
-        s = speed(set_names, cache_dir, args.triage_n)
+        s = speed(set_names, cache_dir, args.triage_n, args.rounds)
         s |= {"finished_at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": at_start}
         s_path.write_text(json.dumps(s))
     if "report" in parts or "quality" in parts or "speed" in parts:
