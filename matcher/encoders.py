@@ -118,11 +118,14 @@ class E5Encoder(_LazyModel):
     cores take 80 ms a profile with one thread each or two each alike, and one profile takes
     90 ms on two threads against 160 ms on one.
 
-    OpenMP's idle threads wait asleep (``OMP_WAIT_POLICY=PASSIVE``, unless the environment sets
-    a policy), as ONNX Runtime's do above: with libgomp's default (spin 300,000 rounds, then
-    sleep) the team collapses when other processes share the cores. Measured with other jobs on
-    both cores (load 5-9), one profile: 0.9-3.8 s spinning, 0.24-0.57 s asleep (0.32-0.45 s on
-    one thread); 24 profiles: 0.6-1.5/s spinning, 3.3-8.0/s asleep.
+    OpenMP's idle threads wait asleep (``OMP_WAIT_POLICY=PASSIVE``; set it or ``GOMP_SPINCOUNT``
+    to choose otherwise), as ONNX Runtime's do above: with libgomp's default (spin 300,000 rounds,
+    then sleep) the team collapses when other processes share the cores. Measured here, one
+    profile and 24 profiles one by one, spinning against asleep: with other jobs on both cores
+    (load 5-9) 0.9-3.8 s against 0.24-0.57 s (0.32-0.45 s on one thread) and 0.6-1.5/s against
+    3.3-8.0/s; on a machine nearly quiet (load 1-1.7) 98-101 ms against 112-115 ms, and 64
+    profiles 16.7/s against 13.3-13.8/s. ``GOMP_SPINCOUNT=10000`` sits between: 102-109 ms and
+    17/s nearly quiet, 0.32-0.37 s and 2.9-4.7/s under load 5-7.
     """
 
     name = E5_MODEL
