@@ -252,10 +252,16 @@ class EvidenceIndex:
     def same_text(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Where each text *is* a pooled item, per pool: boolean masks (n_texts, n_items), so that a
         text never counts as evidence for itself while the matcher is fitted."""
-        return tuple(  # type: ignore[return-value]
-            np.array([[t == p for p in pool.texts] for t in texts], dtype=bool).reshape(len(texts), -1)
-            for pool in (self.prototypes, self.examples, self.nofit)
-        )
+        rows: dict[str, list[int]] = {}
+        for i, t in enumerate(texts):
+            rows.setdefault(t, []).append(i)
+        masks = []
+        for pool in (self.prototypes, self.examples, self.nofit):
+            mask = np.zeros((len(texts), len(pool.texts)), dtype=bool)
+            for j, item in enumerate(pool.texts):
+                mask[rows.get(item, []), j] = True
+            masks.append(mask)
+        return masks[0], masks[1], masks[2]
 
 
 def _pool(texts: list[str], owner: list[int], embed: EmbedAll) -> Pool:

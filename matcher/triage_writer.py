@@ -90,9 +90,9 @@ class TriageWriter:
         """Write one triage line; a spreadsheet also shows the profile's ``text`` (its start) and
         names the clusters in its ``lang``."""
         if self._sheet is not None:
-            self._sheet.append([_xlsx_cell(self._sheet, v) for v in self._flat(line, text, lang)])
+            self._sheet.append([xlsx_cell(self._sheet, v) for v in self._flat(line, text, lang)])
         elif self.excel:
-            self._csv.writerow([_excel_csv_field(v) for v in self._flat(line, text, lang)])
+            self._csv.writerow([excel_csv_field(v) for v in self._flat(line, text, lang)])
         elif self._csv is not None:
             top = line["ranking"][0]
             self._csv.writerow(
@@ -175,7 +175,7 @@ def _umask() -> int:
     return mask
 
 
-def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
+def xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
     """A cell for ``value``: text stays text even when it starts with '=' (openpyxl would make it a
     formula), without the control characters a workbook cannot hold."""
     from openpyxl.cell import WriteOnlyCell
@@ -188,7 +188,7 @@ def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any) -> Any:
     return cell
 
 
-def _excel_csv_field(value: Any) -> str:
+def excel_csv_field(value: Any) -> str:
     """A field of a CSV for Excel in a Polish locale: decimal commas, and a text that Excel would
     take for a formula ('=', '+', '-', '@' first) marked as text by a leading apostrophe."""
     if value is None:

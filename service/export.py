@@ -18,7 +18,7 @@ from matcher.config import NO_FIT
 from matcher.decision import routing_correct
 from matcher.store import InquiryRow
 from matcher.store_queries import FOREIGN_REASON
-from matcher.triage_writer import _excel_csv_field, _xlsx_cell
+from matcher.triage_writer import excel_csv_field, xlsx_cell
 
 #: The export's columns, in order.
 COLUMNS = (
@@ -100,7 +100,7 @@ def row_values(row: InquiryRow, names: _Names) -> list[Any]:
 def _csv_field(value: Any) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
-    return _excel_csv_field(value)
+    return excel_csv_field(value)
 
 
 def to_csv(rows: Iterable[InquiryRow], names: _Names) -> bytes:
@@ -130,7 +130,7 @@ def to_xlsx(rows: Iterable[InquiryRow], names: _Names) -> bytes:
                 cell.number_format = "yyyy-mm-dd hh:mm:ss"
                 cells.append(cell)
             else:
-                cells.append(_xlsx_cell(sheet, value))
+                cells.append(xlsx_cell(sheet, value))
         sheet.append(cells)
     out = io.BytesIO()
     book.save(out)

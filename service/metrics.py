@@ -6,9 +6,8 @@ What is measured:
   (counter, with the status code): every request, labelled by its route template
   (``/v1/clusters/{cluster_id}``, not the path a client sent; ``unmatched`` when no route fits).
 - ``matcher_matches_total``: the profiles matched for clients by ``POST /v1/match`` and
-  ``POST /v1/triage`` (``source``), by ``outcome`` (routed, no_fit, unclear) and ``needs_review``.
-  They are counted from the answers as the client gets them (the HTTP contract), so the routes
-  need no hook: this module reads the JSON of those two routes' successful answers.
+  ``POST /v1/triage`` (``source``), by ``outcome`` (routed, no_fit, unclear) and ``needs_review``,
+  counted by :class:`service.state.Runtime` as it matches them (:func:`count_matches`).
 - ``matcher_inquiries_total``: inquiries stored by ``POST /v1/inquiries``, by the queue they joined
   (``status``: routed or needs_review).
 - ``matcher_review_queue_size``: inquiries waiting for an officer, read from the store when
@@ -29,7 +28,6 @@ do). Several replicas are several scrape targets either way.
 from __future__ import annotations
 
 import collections
-import json
 import logging
 import os
 import time
@@ -43,12 +41,13 @@ from prometheus_client import REGISTRY, Counter, Histogram, Metric
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.multiprocess import MultiProcessCollector
-from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from matcher.store import InquiryRow, Store
+from matcher.store import Store
+from matcher.store_queries import InquiryFilter
+from matcher.types import MatchResult
 from service.logs import log_fit
 
 __all__ = [
@@ -184,12 +183,8 @@ def route_template(scope: Scope, routes: Iterable[Any]) -> str:
     return str(getattr(partial, "path_format", None) or partial.path) if partial is not None else UNMATCHED
 
 
-#: The answers whose contents are counted: (method, route template) -> source.
-_COUNTED = {("POST", "/v1/match"): "match", ("POST", "/v1/triage"): "triage", ("POST", "/v1/inquiries"): "inquiry"}
-
-
 class MetricsMiddleware:
-    """Time and count every HTTP request by route template; count the matches in the answers.
+    """Time and count every HTTP request by route template.
 
     The routes are listed on the first request (routes added to the application later are
     ``unmatched`` here).
@@ -207,18 +202,13 @@ class MetricsMiddleware:
             self._routes = routes_of(scope["app"])
         method = scope["method"] if scope["method"] in METHODS else "other"
         route = route_template(scope, self._routes)
-        source = _COUNTED.get((method, route))
         started = time.perf_counter()
         status = 500  # if the application fails before it answers
-        body: list[bytes] | None = None
 
         async def send_observed(message: Message) -> None:
-            nonlocal status, body
+            nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                body = [] if source is not None and 200 <= status < 300 else None
-            elif message["type"] == "http.response.body" and body is not None:
-                body.append(message.get("body", b""))
             await send(message)
 
         try:
@@ -226,30 +216,18 @@ class MetricsMiddleware:
         finally:
             REQUEST_SECONDS.labels(method, route).observe(time.perf_counter() - started)
             REQUESTS.labels(method, route, str(status)).inc()
-        if source is not None and body is not None:
-            _count_answer(source, b"".join(body))
 
 
-def _count_answer(source: str, body: bytes) -> None:
-    """Count the profiles of a successful match, triage or inquiry answer (as the schemas define them)."""
-    try:
-        answer = json.loads(body)
-        if source == "inquiry":
-            INQUIRIES.labels(str(answer["status"])).inc()
-            return
-        lines = answer["data"] if source == "triage" else [answer]
-        counts = collections.Counter(
-            (
-                str(line["outcome"]) if line["outcome"] in OUTCOMES else "other",
-                "true" if line["needs_review"] else "false",
-            )
-            for line in lines
-        )
-    except (ValueError, KeyError, TypeError) as exc:  # an answer of another shape: a bug to see, not to fail on
-        log.warning("could not count the %s answer for the metrics: %r", source, exc)
-        return
+def count_matches(source: str, results: Iterable[MatchResult]) -> None:
+    """Count profiles matched for clients (``source``: match or triage) by outcome and review."""
+    counts = collections.Counter((r.outcome, "true" if r.needs_review else "false") for r in results)
     for (outcome, needs_review), n in counts.items():
         MATCHES.labels(source, outcome, needs_review).inc(n)
+
+
+def count_inquiry(status: str) -> None:
+    """Count an inquiry stored, by the queue it joined."""
+    INQUIRIES.labels(status).inc()
 
 
 # -- the scrape -----------------------------------------------------------------------------------
@@ -266,10 +244,8 @@ class ReviewQueueCollector:
         self.store = store
 
     def collect(self) -> Iterator[Metric]:
-        query = select(func.count()).select_from(InquiryRow).where(InquiryRow.status == "needs_review")
         try:
-            with self.store.session() as s:
-                size = s.scalar(query) or 0
+            size = self.store.count_inquiries(InquiryFilter(status="needs_review"))
         except SQLAlchemyError as exc:
             log.warning("metrics: cannot read the review queue's size: %s", str(exc).splitlines()[0])
             return

@@ -29,6 +29,7 @@ from matcher.store import FeedbackRow, InquiryRow, NotFound, Store
 from matcher.text import detect_lang
 from matcher.types import LabelledProfile, MatchResult
 from service.holder import MatcherFactory, MatcherHolder, NotReady, fit_matcher
+from service.metrics import count_inquiry, count_matches
 from service.settings import ServiceSettings
 from service.throttle import Throttle
 
@@ -93,33 +94,25 @@ class Runtime:
     def match(self, text: str, *, top_k: int) -> tuple[MatchResult, Catalogue]:
         """The result and the catalogue of the very matcher that produced it."""
         matcher = self.matcher()
-        return matcher.match(self.check_text(text), top_k=top_k), matcher.catalogue_
-
-    def triage(
-        self, profiles: Sequence[tuple[str, str]], *, anonymous: bool = False
-    ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        """Triage lines for ``(id, text)`` pairs, and the provenance of the matcher that made them all.
-
-        An ``anonymous`` caller (without the admin key) may send at most ``anonymous_max_batch``
-        pairs, others ``max_batch``."""
-        texts = self._checked_batch(profiles, anonymous=anonymous)
-        matcher = self.matcher()
-        results = matcher.match_many(texts, explain=False)
-        return [triage_line(pid, r) for (pid, _), r in zip(profiles, results, strict=True)], matcher.provenance_
+        result = matcher.match(self.check_text(text), top_k=top_k)
+        count_matches("match", [result])
+        return result, matcher.catalogue_
 
     def triage_chunks(
         self, profiles: Sequence[tuple[str, str]], *, anonymous: bool = False, size: int = TRIAGE_CHUNK
     ) -> tuple[list[Callable[[], list[dict[str, Any]]]], dict[str, Any]]:
-        """:meth:`triage` cut into chunks of ``size`` profiles: one call per chunk, each matching its
-        chunk with the same matcher, and that matcher's provenance. The batch is checked at once (as
-        :meth:`triage` checks it); the caller runs the calls in order and may stop between them, as
-        ``POST /v1/triage`` does when its client has gone."""
+        """Triage lines for ``(id, text)`` pairs, cut into chunks of ``size`` profiles: one call per
+        chunk, each matching its chunk with the same matcher, and that matcher's provenance. The
+        batch is checked at once: an ``anonymous`` caller (without the admin key) may send at most
+        ``anonymous_max_batch`` pairs, others ``max_batch``. The caller runs the calls in order and
+        may stop between them, as ``POST /v1/triage`` does when its client has gone."""
         texts = self._checked_batch(profiles, anonymous=anonymous)
         matcher, size = self.matcher(), max(size, 1)
 
         def chunk(start: int) -> Callable[[], list[dict[str, Any]]]:
             def run() -> list[dict[str, Any]]:
                 results = matcher.match_many(texts[start : start + size], explain=False)
+                count_matches("triage", results)
                 ids = [pid for pid, _ in profiles[start : start + size]]
                 return [triage_line(pid, r) for pid, r in zip(ids, results, strict=True)]
 
@@ -199,7 +192,9 @@ class Runtime:
     def create_inquiry(self, text: str, contact: str | None) -> InquiryRow:
         # The best three clusters are explained: the office sees each one's summary on the inquiry.
         result = self.matcher().match(self.check_text(text), top_k=3)
-        return self.store.add_inquiry(result, contact=contact)
+        row = self.store.add_inquiry(result, contact=contact)
+        count_inquiry(row.status)
+        return row
 
     def decide(self, inquiry_id: int, clusters: Sequence[str]) -> InquiryRow:
         chosen = self._check_labels(clusters, ("body", "clusters"))

@@ -157,7 +157,7 @@ def test_a_failed_first_load_is_counted(settings):
 
 def test_the_queue_size_is_left_out_when_the_store_fails():
     class Down:
-        def session(self):
+        def count_inquiries(self, where=None):
             raise OperationalError("SELECT count(*)", {}, ConnectionRefusedError("the database is down"))
 
     assert list(ReviewQueueCollector(Down()).collect()) == []  # type: ignore[arg-type]
