@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
 from matcher._version import __version__
@@ -31,7 +31,7 @@ from matcher.encoders import Encoder, load_encoder
 from matcher.evidence import EvidenceIndex, member_sketches
 from matcher.explain import explain_clusters, passages_to_embed
 from matcher.features import nofit_evidence, pair_features
-from matcher.heads import LanguageHeads
+from matcher.heads import OOF_FOLDS, LanguageHeads, out_of_fold_head_scores
 from matcher.profiles import by_split, distinct_profiles, label_matrix, load_profiles, read_texts, usable_profiles
 from matcher.results import rank
 from matcher.text import check_texts, detect_lang
@@ -41,14 +41,14 @@ from matcher.types import LabelledProfile, MatchResult
 log = logging.getLogger(__name__)
 
 
-class Matcher:
+class Matcher(BaseEstimator):  # type: ignore[misc]  # get_params / set_params from __init__'s signature
     """Ranks the clusters of a catalogue for free-text company profiles, in English or Polish.
 
     Each profile is embedded by every encoder (and by character n-grams) and compared with two
     pools per cluster: the catalogue's own texts (descriptions, member sketches, terms) and the
     labelled examples (the train split and the office's feedback). A logistic head turns those
     similarities into the probability that an officer would accept the cluster; it is
-    recalibrated on held-out profiles, and the threshold for a second cluster is tuned on them.
+    recalibrated on scores of profiles it did not see (the dev split, and the examples out of fold).
 
     Parameters
     ----------
@@ -78,8 +78,10 @@ class Matcher:
         this much closer to the texts that say nothing of a sector (``fit(unclear=...)``) than to
         the profiles that fit no cluster.
     calibrate_all : bool, default True
-        Calibrate every cluster's score, not the best one's alone, and route to a second cluster when
-        its score reaches ``accept`` (otherwise at a threshold tuned for the decisions' F1).
+        Calibrate every cluster's score, not the best one's alone, on the calibration profiles and
+        the examples' out-of-fold scores, and route to a second cluster when its score reaches
+        ``accept`` (otherwise: the best only, on the calibration profiles, and a second cluster at a
+        threshold tuned for the decisions' F1).
     accept : float, default 0.5
         Route to the best cluster when its calibrated score reaches this; else no cluster fits.
     review_below : float, default 0.8
@@ -170,17 +172,6 @@ class Matcher:
             cat, by_split(labelled, "train"), calibration=by_split(labelled, "dev"), feedback=feedback, unclear=unclear
         )
 
-    def get_params(self, deep: bool = False) -> dict[str, Any]:
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {name: getattr(self, name) for name in names}
-
-    def set_params(self, **params: Any) -> Matcher:
-        for key, value in params.items():
-            if key not in self.get_params():
-                raise ValueError(f"invalid parameter {key!r} for Matcher")
-            setattr(self, key, value)
-        return self
-
     def __getstate__(self) -> dict[str, Any]:
         """Pickle the fitted state without the models (they are large and reloaded by name)."""
         state = dict(self.__dict__)
@@ -251,7 +242,7 @@ class Matcher:
         X = self._features(texts, embedded, leave_out=True, learned=learned, pooled=True)
         langs = [detect_lang(t) for t in texts] if self.per_language else None
         self.heads_ = LanguageHeads.fit(X, y_all[:, : len(self.classes_)], langs, C=self.C)
-        self._tune(calibration)
+        self._tune(calibration, labelled, (X, y_all[:, : len(self.classes_)], langs))
         self.examples_ = curated
         self.provenance_ = {
             "matcher_version": __version__,
@@ -272,25 +263,34 @@ class Matcher:
         self.classifier_ = EmbeddingClassifier(self.classifier_alpha).fit(joined, Y)
         return out_of_fold_scores(joined, Y, alpha=self.classifier_alpha)
 
-    def _tune(self, calibration: Sequence[LabelledProfile]) -> None:
+    def _tune(
+        self, calibration: Sequence[LabelledProfile], labelled: Sequence[LabelledProfile], head_fit: tuple[Any, ...]
+    ) -> None:
+        """Calibrate and tune on ``calibration``, joined with ``calibrate_all`` by the ``labelled``
+        examples' out-of-fold scores (``head_fit``: the head's training X, y, langs; ``labelled`` last)."""
         self.language_rules_: dict[str, DecisionRule] = {}
-        fixed = DecisionRule(
-            accept=self.accept,
-            second=self.accept,
-            review_below=self.review_below,
-            close_margin=self.close_margin,
-            min_words=self.min_words,
-            max_labels=self.max_labels,
-        )
+        names = ("accept", "review_below", "close_margin", "min_words", "max_labels")
+        fixed = DecisionRule(second=self.accept, **{name: getattr(self, name) for name in names})
         cal = usable_profiles(calibration, self.classes_)
         self.rule_ = fixed
         if cal:
             texts = [p.text for p in cal]
             langs = [detect_lang(t) for t in texts]
             raw, evidence = self._raw_scores(texts, self._embed_cached(texts), langs, leave_out=True)
+            labels = [p.labels for p in cal]
+            if self.calibrate_all and len(labelled) >= OOF_FOLDS:
+                X, y, head_langs = head_fit
+                n = len(labelled)
+                raw = np.vstack([out_of_fold_head_scores(X, y, head_langs, C=self.C)[-n:], raw])
+                if evidence is not None:
+                    evidence = np.vstack(
+                        [nofit_evidence(X[-n:], self.index_.n_sources, learned=self.classifier), evidence]
+                    )
+                labels = [p.labels for p in labelled] + labels
+                langs = [detect_lang(p.text) for p in labelled] + langs
             self.rule_, self.language_rules_ = tune_rules(
                 raw,
-                [p.labels for p in cal],
+                labels,
                 self.classes_,
                 evidence=evidence,
                 langs=langs if self.per_language_rules else None,

@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 #: A language gets its own head from this many training profiles on.
 MIN_LANGUAGE_ROWS = 40
+#: Folds of :func:`out_of_fold_head_scores`.
+OOF_FOLDS = 5
 
 
 def fit_head(X: np.ndarray, y: np.ndarray, *, C: float) -> Pipeline:
@@ -63,3 +66,16 @@ class LanguageHeads:
             head = self.by_language.get(str(lang), self.shared)
             out[rows] = head_proba(head, X[rows].reshape(-1, f)).reshape(-1, k)
         return out
+
+
+def out_of_fold_head_scores(
+    X: np.ndarray, y: np.ndarray, langs: Sequence[str] | None, *, C: float, folds: int = OOF_FOLDS
+) -> np.ndarray:
+    """Scores (n, k) of each profile by heads fitted without it (``folds``-fold, fixed seed), as
+    :meth:`LanguageHeads.fit` would fit them: the scores a new profile would get, to calibrate on."""
+    codes = np.asarray(langs if langs is not None else ["any"] * len(X))
+    out = np.empty(y.shape)
+    for fit_rows, held in KFold(folds, shuffle=True, random_state=0).split(X):
+        heads = LanguageHeads.fit(X[fit_rows], y[fit_rows], None if langs is None else codes[fit_rows], C=C)
+        out[held] = heads.predict(X[held], codes[held])
+    return out

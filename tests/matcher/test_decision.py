@@ -273,7 +273,7 @@ def test_all_pairs_calibration_makes_runner_up_scores_honest() -> None:
     raw, labels = _overconfident_seconds(seed=5)
     top_only = tune_rule(raw, labels, IDS)
     every = tune_rule(raw, labels, IDS, all_pairs=True)
-    assert len(every.rank) == 3 and top_only.rank == ()
+    assert len(every.rank) == 8 and top_only.rank == ()
     test_raw, test_labels = _overconfident_seconds(seed=6)
     y = np.array([[c in lab for c in IDS] for lab in test_labels], dtype=float)
     second = np.argsort(-test_raw, axis=1)[:, 1]

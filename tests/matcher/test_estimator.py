@@ -45,7 +45,7 @@ def test_clone_round_trips_params(hashing_encoder):
 
 
 def test_set_params_rejects_unknown():
-    with pytest.raises(ValueError, match="invalid parameter 'colour'"):
+    with pytest.raises(ValueError, match="Invalid parameter 'colour'"):
         Matcher().set_params(colour="red")
 
 
@@ -149,14 +149,18 @@ def test_an_example_keeps_the_labels_the_catalogue_knows(hashing_encoder, catalo
 
 def test_calibration_profiles_imported_as_feedback_are_not_their_own_evidence(hashing_encoder, catalogue, profiles):
     """Feedback is fitted before the calibration; a dev profile that is also feedback must not
-    find itself among the examples, or every calibration profile looks certain and the no-fit
-    evidence is learned as worthless (measured: weights summing to -0.09 instead of -3.2)."""
-    dev = by_split(profiles, "dev")
+    find itself among the examples, or every calibration profile looks certain and the calibration
+    learns that nothing is (measured with self-matches left in: the best cluster's mean score on the
+    test split 0.20 while 0.67 of them are right; with them left out, 0.71 and 0.70)."""
+    dev, test = by_split(profiles, "dev"), by_split(profiles, "test")
     m = Matcher([hashing_encoder], cache_dir=None).fit(
         catalogue, by_split(profiles, "train"), calibration=dev, feedback=dev
     )
     assert m.provenance_["n_feedback"] == len(dev)
-    assert sum(m.rule_.evidence) < -1.0
+    probs = m.predict_proba([p.text for p in test])
+    best = probs.argmax(axis=1)
+    right = np.mean([m.classes_[j] in p.labels for j, p in zip(best, test, strict=True)])
+    assert abs(probs.max(axis=1).mean() - right) < 0.1
 
 
 def test_the_same_feedback_in_another_order_or_repeated_fits_the_same_matcher(hashing_encoder, catalogue, profiles):
