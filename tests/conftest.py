@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -108,3 +109,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path):
     server = request.getfixturevalue("postgres_server")
     with server.new_database() as url:
         yield url
+
+
+@pytest.fixture
+def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No MATCHER_* variable from the caller and no stray .env file in the working directory."""
+    for name in list(os.environ):
+        if name.upper().startswith("MATCHER_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -20,10 +20,6 @@ from matcher.cli.app import (
 )
 from matcher.config import REPORTS_DIR
 from matcher.profiles import by_split, load_profiles
-
-if TYPE_CHECKING:
-    pass
-
 
 # -- evaluate ---------------------------------------------------------------------------------
 

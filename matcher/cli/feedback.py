@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -18,10 +18,6 @@ from matcher.cli.app import (
     user_errors,
 )
 from matcher.profiles import by_split, read_profiles
-
-if TYPE_CHECKING:
-    pass
-
 
 # -- feedback ---------------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -22,10 +22,6 @@ from matcher.cli.app import (
     user_errors,
 )
 from matcher.text import is_blank, is_valid_unicode
-
-if TYPE_CHECKING:
-    pass
-
 
 # -- match ------------------------------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,14 +10,7 @@ from pydantic import ValidationError
 from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, VAR_DIR
 from service.settings import ServiceSettings
 
-
-@pytest.fixture(autouse=True)
-def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No MATCHER_* variable from the caller and no stray .env file in the working directory."""
-    for name in list(os.environ):
-        if name.upper().startswith("MATCHER_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 def test_defaults() -> None:
