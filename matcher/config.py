@@ -6,7 +6,7 @@ from pathlib import Path
 
 PROJ_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJ_ROOT / "data"
-CATALOGUE_PATH = DATA_DIR / "catalogue" / "clusters.v1.json"
+CATALOGUE_PATH = DATA_DIR / "catalogue" / "clusters.v2.json"
 PROFILES_PATH = DATA_DIR / "labelled" / "profiles.v8.jsonl"
 #: Texts that say nothing of what an organisation does: what "can't tell" looks like.
 UNCLEAR_PATH = DATA_DIR / "labelled" / "no-sector-information.jsonl"

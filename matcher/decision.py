@@ -37,7 +37,7 @@ CANT_TELL = "can't tell: the text does not say what the organisation makes or do
 #: must be to be called unclear rather than out of scope (see :meth:`EvidenceIndex.unclear_margin`).
 #: The middle of the best plateau on the dev split when chosen: of the texts with no routing, 40 of
 #: 44 that say nothing of a sector were called unclear, and 0 to 2 of the 69 out-of-scope profiles
-#: (with today's calibration and data v8: 41 of 43 and 7 of 90).
+#: (with today's calibration, data v8 and catalogue v2: 40 of 42 and 7 of 90).
 UNCLEAR_MARGIN = -0.03
 #: A profile with fewer words than this goes to review whatever its scores ("test", "hello"). None
 #: of the labelled profiles in data/ is that short, so no measured figure depends on it.

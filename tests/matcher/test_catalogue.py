@@ -276,7 +276,7 @@ def test_sha256_changes_with_one_character_of_one_term(catalogue: Catalogue) -> 
 
 
 def test_sha256_changes_with_version_and_order(catalogue: Catalogue) -> None:
-    assert Catalogue(catalogue.clusters, version="2").sha256 != catalogue.sha256
+    assert Catalogue(catalogue.clusters, version=catalogue.version + ".1").sha256 != catalogue.sha256
     assert Catalogue(tuple(reversed(catalogue.clusters)), version=catalogue.version).sha256 != catalogue.sha256
 
 
