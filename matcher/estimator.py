@@ -240,8 +240,10 @@ class Matcher(BaseEstimator):  # type: ignore[misc]  # get_params / set_params f
         y_all = label_matrix(train, self.classes_)
         learned = self._fit_classifier(embedded, y_all)
         X = self._features(texts, embedded, leave_out=True, learned=learned, pooled=True)
-        langs = [detect_lang(t) for t in texts] if self.per_language else None
-        self.heads_ = LanguageHeads.fit(X, y_all[:, : len(self.classes_)], langs, C=self.C)
+        langs = [detect_lang(t) for t in texts]
+        self.heads_ = LanguageHeads.fit(
+            X, y_all[:, : len(self.classes_)], langs if self.per_language else None, C=self.C
+        )
         self._tune(calibration, labelled, (X, y_all[:, : len(self.classes_)], langs))
         self.examples_ = curated
         self.provenance_ = {
@@ -279,15 +281,14 @@ class Matcher(BaseEstimator):  # type: ignore[misc]  # get_params / set_params f
             raw, evidence = self._raw_scores(texts, self._embed_cached(texts), langs, leave_out=True)
             labels = [p.labels for p in cal]
             if self.calibrate_all and len(labelled) >= OOF_FOLDS:
-                X, y, head_langs = head_fit
+                X, y, fit_langs = head_fit  # the examples are the last n rows
                 n = len(labelled)
-                raw = np.vstack([out_of_fold_head_scores(X, y, head_langs, C=self.C)[-n:], raw])
+                oof = out_of_fold_head_scores(X, y, fit_langs if self.per_language else None, C=self.C)
+                raw = np.vstack([oof[-n:], raw])
                 if evidence is not None:
-                    evidence = np.vstack(
-                        [nofit_evidence(X[-n:], self.index_.n_sources, learned=self.classifier), evidence]
-                    )
+                    evidence = np.vstack([self._nofit_evidence(X[-n:]), evidence])
                 labels = [p.labels for p in labelled] + labels
-                langs = [detect_lang(p.text) for p in labelled] + langs
+                langs = [*fit_langs[-n:], *langs]
             self.rule_, self.language_rules_ = tune_rules(
                 raw,
                 labels,
@@ -340,8 +341,10 @@ class Matcher(BaseEstimator):  # type: ignore[misc]  # get_params / set_params f
         """The head's scores (n, k), each text by its language's head, and the texts' no-fit
         evidence for the calibration (``None`` when it is not used)."""
         X = self._features(texts, embedded, leave_out=leave_out)
-        evidence = nofit_evidence(X, self.index_.n_sources, learned=self.classifier) if self.nofit_evidence else None
-        return self.heads_.predict(X, langs), evidence
+        return self.heads_.predict(X, langs), self._nofit_evidence(X) if self.nofit_evidence else None
+
+    def _nofit_evidence(self, X: np.ndarray) -> np.ndarray:
+        return nofit_evidence(X, self.index_.n_sources, learned=self.classifier)
 
     def _calibrated(
         self, texts: list[str], embedded: list[np.ndarray], langs: Sequence[str]

@@ -346,6 +346,8 @@ def _embed_words(encoder: Encoder, ws: list[str]) -> np.ndarray:
     name = encoder.name
     with _WORD_CACHE_LOCK:
         known = {w: _WORD_CACHE[(name, w)] for w in ws if (name, w) in _WORD_CACHE}
+        for w in known:
+            _WORD_CACHE.move_to_end((name, w))  # recently used
     missing = [w for w in ws if w not in known]
     if missing:
         # a few at a time: the encoders run a few texts on one thread, and a batch on every core,
@@ -358,10 +360,6 @@ def _embed_words(encoder: Encoder, ws: list[str]) -> np.ndarray:
                 known[w] = _WORD_CACHE[(name, w)] = v
             while len(_WORD_CACHE) > _WORD_CACHE_SIZE:
                 _WORD_CACHE.popitem(last=False)
-    with _WORD_CACHE_LOCK:
-        for w in ws:
-            if (name, w) in _WORD_CACHE:
-                _WORD_CACHE.move_to_end((name, w))
     return np.stack([known[w] for w in ws])
 
 

@@ -143,8 +143,8 @@ def recent_feedback(feedback: Sequence[LabelledProfile], limit: int | None) -> l
 def _build(sources: _Sources, store: Store | None, encs: list[Encoder]) -> Matcher:
     stored = store.feedback_profiles() if store is not None else []
     feedback = recent_feedback(stored, sources.max_feedback)
-    left_out = len(feedback) < len(stored)
-    if left_out:
+    n_stored = len(stored) if len(feedback) < len(stored) else None  # said when not all is learned from
+    if n_stored is not None:
         log.warning(
             "learning from the %d most recent of %d feedback profiles (at most %s)",
             len(feedback),
@@ -157,7 +157,7 @@ def _build(sources: _Sources, store: Store | None, encs: list[Encoder]) -> Match
     cached = _load_fitted(path, encs)
     if cached is not None:
         log.info("fitted matcher read from the cache (%s)", path.name)
-        return _stamp(cached, key, len(stored) if left_out else None)
+        return _stamp(cached, key, n_stored)
     log.info(
         "fitting the matcher on %d feedback profiles: embedding the catalogue and the labelled profiles"
         " (several minutes on a first start: about a tenth of a second a text for e5; cached afterwards)...",
@@ -170,7 +170,7 @@ def _build(sources: _Sources, store: Store | None, encs: list[Encoder]) -> Match
         encoders=encs,
         cache_dir=sources.cache_dir,
     )
-    _save_fitted(path, _stamp(matcher, key, len(stored) if left_out else None))
+    _save_fitted(path, _stamp(matcher, key, n_stored))
     EmbeddingCache.shared(sources.cache_dir).prune()  # the fit may have written new pool matrices
     return matcher
 

@@ -7,6 +7,7 @@ The tables themselves are in :mod:`matcher.store_rows`; they are re-exported her
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -279,10 +280,10 @@ class Store:
     ) -> list[InquiryRow]:
         """Inquiries, newest first: those with ``status`` and matching ``where`` (see
         :class:`~matcher.store_queries.InquiryFilter`); ``limit=None`` for all of them."""
+        if status is not None:
+            where = dataclasses.replace(where or InquiryFilter(), status=status)
         with self.session() as s:
             q = select(InquiryRow).order_by(InquiryRow.id.desc()).limit(limit).offset(offset)
-            if status is not None:
-                q = q.where(InquiryRow.status == status)
             return list(s.scalars(q.where(*filter_conditions(where, s.get_bind().dialect.name))))
 
     def count_inquiries(self, where: InquiryFilter | None = None) -> int:

@@ -21,16 +21,17 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from matcher.config import NO_FIT
+from matcher.decision import FOREIGN_REASON
 from matcher.store_rows import InquiryRow
 from matcher.types import Match
 
 __all__ = [
-    "FOREIGN_REASON",
     "LANGUAGES",
     "DecidedInquiry",
     "InquiryFilter",
     "cluster_counts",
     "filter_conditions",
+    "inquiry_language",
     "language",
     "matcher_first",
     "ranking_entry",
@@ -40,8 +41,6 @@ __all__ = [
     "week_start",
 ]
 
-#: How the review reason of a text in neither English nor Polish starts (:mod:`matcher.decision`).
-FOREIGN_REASON = "written in neither"
 #: The languages an inquiry is filed under: the two the matcher reads, and ``other`` for a text in
 #: neither (its ``lang`` column holds the matcher's guess between the two).
 LANGUAGES = ("en", "pl", "other")
@@ -85,8 +84,14 @@ def _fold(value: str | None) -> str | None:
 
 
 def language() -> ColumnElement[str]:
-    """An inquiry's language as the office files it: ``en``, ``pl`` or ``other``."""
+    """An inquiry's language as the office files it: ``en``, ``pl`` or ``other`` (in SQL; see
+    :func:`inquiry_language` for one row already read)."""
     return case((InquiryRow.review_reason.startswith(FOREIGN_REASON, autoescape=True), "other"), else_=InquiryRow.lang)
+
+
+def inquiry_language(row: InquiryRow) -> str:
+    """:func:`language` of one inquiry read from the store."""
+    return "other" if (row.review_reason or "").startswith(FOREIGN_REASON) else row.lang
 
 
 def matcher_first() -> ColumnElement[str]:

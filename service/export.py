@@ -14,11 +14,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from matcher.catalogue import Catalogue
-from matcher.config import NO_FIT
-from matcher.decision import routing_correct
 from matcher.store import InquiryRow
-from matcher.store_queries import FOREIGN_REASON
+from matcher.store_queries import inquiry_language
 from matcher.triage_writer import excel_csv_field, xlsx_cell
+from service.stats import agrees
 
 #: The export's columns, in order.
 COLUMNS = (
@@ -76,11 +75,10 @@ def row_values(row: InquiryRow, names: _Names) -> list[Any]:
     summary = (ranking[0].get("summary") or {}) if ranking else {}
     decided = row.status == "decided" and row.officer_clusters is not None
     officer = list(row.officer_clusters or []) if decided else []
-    foreign = (row.review_reason or "").startswith(FOREIGN_REASON)
     return [
         row.id,
         _utc(row.created_at),
-        "other" if foreign else row.lang,
+        inquiry_language(row),
         row.status,
         row.contact,
         row.text,
@@ -93,7 +91,7 @@ def row_values(row: InquiryRow, names: _Names) -> list[Any]:
         summary.get(names.lang) or summary.get("en"),
         names.decision(officer) if decided else None,
         _utc(row.decided_at) if decided else None,
-        routing_correct(row.decision, officer or (NO_FIT,)) if decided else None,
+        agrees(row.decision, officer) if decided else None,
     ]
 
 

@@ -82,7 +82,6 @@ if MULTIPROCESS_DIR is not None:  # the metrics below create their files at once
 #: The route label of a request that no route answers (a 404 by path): one series, whatever was asked.
 UNMATCHED = "unmatched"
 FIRST_LOAD, REFIT = "first_load", "refit"
-OUTCOMES = frozenset({"routed", "no_fit", "unclear"})
 #: The method label's values (any other method a client makes up is ``other``: labels stay few).
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 

@@ -31,10 +31,10 @@ def week_window(weeks: int, today: date) -> list[date]:
     return [monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
 
 
-def agrees(decided: DecidedInquiry) -> bool:
-    """Whether the officer kept the matcher's routing: its first cluster is among the officer's, or
-    both found that no cluster fits (as ``matcher evaluate`` counts routing)."""
-    return routing_correct(decided.decision, decided.officer_clusters or (NO_FIT,))
+def agrees(decision: Sequence[str], officer_clusters: Sequence[str]) -> bool:
+    """Whether the officer kept the matcher's routing ``decision``: its first cluster is among the
+    officer's, or both found that no cluster fits (as ``matcher evaluate`` counts routing)."""
+    return routing_correct(decision, officer_clusters or (NO_FIT,))
 
 
 def agreement(decisions: Sequence[DecidedInquiry]) -> list[AgreementPublic]:
@@ -43,7 +43,7 @@ def agreement(decisions: Sequence[DecidedInquiry]) -> list[AgreementPublic]:
     langs: tuple[Literal["all", "en", "pl", "other"], ...] = ("all", "en", "pl", "other")
     for lang in langs:
         chosen = [d for d in decisions if lang in ("all", d.lang)]
-        agreed = sum(agrees(d) for d in chosen)
+        agreed = sum(agrees(d.decision, d.officer_clusters) for d in chosen)
         out.append(
             AgreementPublic(lang=lang, decisions=len(chosen), agreed=agreed, accuracy=_share(agreed, len(chosen)))
         )
