@@ -41,6 +41,13 @@ FOREIGN_REASON = "written in neither English nor Polish"
 #: 44 that say nothing of a sector were called unclear, and 0 to 2 of the 69 out-of-scope profiles
 #: (with today's calibration, data v8 and catalogue v2: 40 of 42 and 7 of 90).
 UNCLEAR_MARGIN = -0.03
+#: A text whose nearest neighbour among everything the matcher knows is one of the texts that say
+#: nothing of a sector (slogans, mission statements, greetings: see
+#: :meth:`EvidenceIndex.silence_margin`) gets "can't tell" whatever its scores, and its scores are
+#: scaled down to the share of such calibration texts an officer accepted (:func:`silence_cap`). Zero:
+#: the nearest neighbour decides, nothing tuned. "We are a passionate team dedicated to excellence"
+#: scored hvac 0.80 before; in data v8 no member it flags had a score of 0.5 or more.
+SILENCE_MARGIN = 0.0
 #: A profile with fewer words than this goes to review whatever its scores ("test", "hello"). None
 #: of the labelled profiles in data/ is that short, so no measured figure depends on it.
 MIN_WORDS = 3
@@ -211,6 +218,22 @@ def set_f1(decision: Sequence[str], labels: Sequence[str]) -> float:
         return 0.0
     tp = len(truth & got)
     return 2 * tp / (len(truth) + len(got))
+
+
+def silence_cap(silent: np.ndarray, labels: Sequence[Sequence[str]]) -> float:
+    """How often a calibration text flagged ``silent`` (see :data:`SILENCE_MARGIN`) was accepted for
+    some cluster: (members + 1) / (flagged + 2), so a handful of flagged texts gives no certainty."""
+    flagged = [tuple(lab) for lab, s in zip(labels, silent, strict=True) if s]
+    members = sum(lab not in ((), (NO_FIT,)) for lab in flagged)
+    return (members + 1) / (len(flagged) + 2)
+
+
+def cap_silent(probs: np.ndarray, silent: np.ndarray, cap: float) -> np.ndarray:
+    """``probs`` (n, k) with each ``silent`` text's scores scaled so that none exceeds ``cap``
+    (scaled, not clipped, so the clusters keep their order)."""
+    best = probs.max(axis=1, keepdims=True)
+    factor = np.where(np.asarray(silent, dtype=bool)[:, None] & (best > cap), cap / np.maximum(best, 1e-12), 1.0)
+    return probs * factor
 
 
 def tune_rule(

@@ -16,15 +16,18 @@ from matcher.activity_codes import load_activity_codes
 from matcher.cache import EmbeddingCache
 from matcher.catalogue import Catalogue, load_catalogue
 from matcher.classifier import EmbeddingClassifier, out_of_fold_scores
-from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, PROFILES_PATH, UNCLEAR_PATH
+from matcher.config import CACHE_DIR, CATALOGUE_PATH, DEFAULT_ENCODERS, NO_FIT, PROFILES_PATH, UNCLEAR_PATH
 from matcher.decision import (
     ACCEPT,
     CLOSE_MARGIN,
     MIN_WORDS,
     REVIEW_BELOW,
+    SILENCE_MARGIN,
     UNCLEAR_MARGIN,
     DecisionRule,
     calibrate_by_language,
+    cap_silent,
+    silence_cap,
     tune_rules,
 )
 from matcher.encoders import Encoder, load_encoder
@@ -77,6 +80,10 @@ class Matcher(BaseEstimator):  # type: ignore[misc]  # get_params / set_params f
         When no cluster fits, call the text unclear ("can't tell") rather than out of scope when it is
         this much closer to the texts that say nothing of a sector (``fit(unclear=...)``) than to
         the profiles that fit no cluster.
+    silence_margin : float or None, default 0.0
+        A text this much closer to the texts that say nothing of a sector than to every example and
+        no-fit profile is unclear whatever its scores, which are capped at the share of such
+        calibration texts that were members (``silence_cap_``); ``None`` turns this off.
     calibrate_all : bool, default True
         Calibrate every cluster's score, not the best one's alone, on the calibration profiles and
         the examples' out-of-fold scores, and route to a second cluster when its score reaches
@@ -104,6 +111,8 @@ class Matcher(BaseEstimator):  # type: ignore[misc]  # get_params / set_params f
         Calibration and thresholds (fitted on the calibration profiles).
     language_rules_ : dict of str to DecisionRule
         The same, tuned on one language's calibration profiles (``per_language_rules``).
+    silence_cap_ : float or None
+        The highest score of a text that says nothing of a sector (``silence_margin``).
     provenance_ : dict
         Models, catalogue version and hash, number of examples.
 
@@ -129,6 +138,7 @@ class Matcher(BaseEstimator):  # type: ignore[misc]  # get_params / set_params f
         nofit_evidence: bool = True,
         activity_codes: bool = True,
         unclear_margin: float = UNCLEAR_MARGIN,
+        silence_margin: float | None = SILENCE_MARGIN,
         calibrate_all: bool = True,
         accept: float = ACCEPT,
         review_below: float = REVIEW_BELOW,
@@ -147,6 +157,7 @@ class Matcher(BaseEstimator):  # type: ignore[misc]  # get_params / set_params f
         self.nofit_evidence = nofit_evidence
         self.activity_codes = activity_codes
         self.unclear_margin = unclear_margin
+        self.silence_margin = silence_margin
         self.calibrate_all = calibrate_all
         self.accept = accept
         self.review_below = review_below
@@ -275,6 +286,7 @@ class Matcher(BaseEstimator):  # type: ignore[misc]  # get_params / set_params f
         fixed = DecisionRule(second=self.accept, **{name: getattr(self, name) for name in names})
         cal = usable_profiles(calibration, self.classes_)
         self.rule_ = fixed
+        self._fit_silence([*labelled, *cal])
         if cal:
             texts = [p.text for p in cal]
             langs = [detect_lang(t) for t in texts]
@@ -299,6 +311,17 @@ class Matcher(BaseEstimator):  # type: ignore[misc]  # get_params / set_params f
                 accept=self.accept,
                 all_pairs=self.calibrate_all,
             )
+
+    def _fit_silence(self, profiles: Sequence[LabelledProfile]) -> None:
+        """``silence_cap_`` from the labelled ``profiles`` and the texts that say nothing of a sector
+        (each its own neighbour never)."""
+        self.silence_cap_: float | None = None
+        if self.silence_margin is None or not self.index_.unclear.texts:
+            return
+        texts = [*(p.text for p in profiles), *self.index_.unclear.texts]
+        labels = [*(p.labels for p in profiles), *[(NO_FIT,)] * len(self.index_.unclear.texts)]
+        silent = self.index_.silence_margin(self._embed_cached(texts), texts=texts) > self.silence_margin
+        self.silence_cap_ = silence_cap(silent, labels)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "heads_"):
@@ -348,10 +371,15 @@ class Matcher(BaseEstimator):  # type: ignore[misc]  # get_params / set_params f
 
     def _calibrated(
         self, texts: list[str], embedded: list[np.ndarray], langs: Sequence[str]
-    ) -> tuple[np.ndarray, list[DecisionRule]]:
-        """Calibrated scores (n, k) and each text's decision rule."""
+    ) -> tuple[np.ndarray, list[DecisionRule], np.ndarray]:
+        """Calibrated scores (n, k), each text's decision rule, and which texts say nothing of a sector."""
         raw, evidence = self._raw_scores(texts, embedded, langs)
-        return calibrate_by_language(self.rule_, self.language_rules_, langs, raw, evidence)
+        probs, rules = calibrate_by_language(self.rule_, self.language_rules_, langs, raw, evidence)
+        silent = np.zeros(len(texts), dtype=bool)
+        if self.silence_cap_ is not None and self.silence_margin is not None:
+            silent = self.index_.silence_margin(embedded) > self.silence_margin
+            probs = cap_silent(probs, silent, self.silence_cap_)
+        return probs, rules, silent
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probability that each cluster is acceptable, shape (n_texts, n_clusters)."""
@@ -385,8 +413,8 @@ class Matcher(BaseEstimator):  # type: ignore[misc]  # get_params / set_params f
             embedded, parts = encode_all(self.encoders_, chunk, [p for ps in passages for p in ps])
             ends = np.cumsum([len(ps) for ps in passages])
             langs = [detect_lang(t) for t in chunk]  # once per text: the head, the rule and the result use it
-            probs, rules = self._calibrated(chunk, embedded, langs)
-            unclear = self.index_.unclear_margin(embedded) > self.unclear_margin
+            probs, rules, silent = self._calibrated(chunk, embedded, langs)
+            unclear = silent | (self.index_.unclear_margin(embedded) > self.unclear_margin)
             for i, text in enumerate(chunk):
                 whole, own = embedded[0][i], parts[ends[i] - len(passages[i]) : ends[i]]
                 ranked = rank(probs[i], rules[i], self.classes_, text, unclear=bool(unclear[i]))

@@ -221,13 +221,35 @@ class EvidenceIndex:
         """How much closer each text is to the texts that say nothing of a sector than to those that
         fit no cluster: the mean over encoders of the two nearest similarities' difference, (n_texts,).
         ``-inf`` when either pool is empty."""
+        return self._nearest_gap(embedded, (self.nofit,))
+
+    def silence_margin(self, embedded: list[np.ndarray], *, texts: Sequence[str] | None = None) -> np.ndarray:
+        """How much closer each text is to the texts that say nothing of a sector than to anything
+        else the matcher knows (labelled examples of every cluster, profiles that fit no cluster):
+        positive when its nearest neighbour says nothing of what an organisation does. The mean over
+        encoders of the two nearest similarities' difference, (n_texts,); ``-inf`` when a pool is
+        empty. Given the ``texts`` themselves, a text is never its own neighbour (while fitting)."""
+        return self._nearest_gap(embedded, (self.examples, self.nofit), texts=texts)
+
+    def _nearest_gap(
+        self, embedded: list[np.ndarray], others: tuple[Pool, ...], *, texts: Sequence[str] | None = None
+    ) -> np.ndarray:
+        """Nearest similarity to the unclear pool minus the nearest to any of ``others``, averaged
+        over encoders; pooled copies of ``texts`` (when given) left out."""
         n = len(embedded[0])
-        if not self.unclear.texts or not self.nofit.texts:
+        pools = (self.unclear, *others)
+        if any(not pool.texts for pool in pools):
             return np.full(n, -np.inf)
-        margins = [
-            (q @ u.T).max(axis=1) - (q @ z.T).max(axis=1)
-            for q, u, z in zip(embedded, self.unclear.emb, self.nofit.emb, strict=True)
-        ]
+        masks = [_same_text(texts, pool.texts) if texts is not None else None for pool in pools]
+        margins = []
+        for i, q in enumerate(embedded):
+            nearest = []
+            for pool, mask in zip(pools, masks, strict=True):
+                sims = q @ pool.emb[i].T
+                if mask is not None:
+                    sims = np.where(mask, -np.inf, sims)
+                nearest.append(sims.max(axis=1))
+            margins.append(nearest[0] - np.max(nearest[1:], axis=0))
         return np.asarray(np.mean(margins, axis=0), dtype=np.float64)
 
     def code_vectors(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
@@ -252,16 +274,22 @@ class EvidenceIndex:
     def same_text(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Where each text *is* a pooled item, per pool: boolean masks (n_texts, n_items), so that a
         text never counts as evidence for itself while the matcher is fitted."""
-        rows: dict[str, list[int]] = {}
-        for i, t in enumerate(texts):
-            rows.setdefault(t, []).append(i)
-        masks = []
-        for pool in (self.prototypes, self.examples, self.nofit):
-            mask = np.zeros((len(texts), len(pool.texts)), dtype=bool)
-            for j, item in enumerate(pool.texts):
-                mask[rows.get(item, []), j] = True
-            masks.append(mask)
-        return masks[0], masks[1], masks[2]
+        return (
+            _same_text(texts, self.prototypes.texts),
+            _same_text(texts, self.examples.texts),
+            _same_text(texts, self.nofit.texts),
+        )
+
+
+def _same_text(texts: Sequence[str], items: Sequence[str]) -> np.ndarray:
+    """(n_texts, n_items): where a text is that item."""
+    rows: dict[str, list[int]] = {}
+    for i, t in enumerate(texts):
+        rows.setdefault(t, []).append(i)
+    mask = np.zeros((len(texts), len(items)), dtype=bool)
+    for j, item in enumerate(items):
+        mask[rows.get(item, []), j] = True
+    return mask
 
 
 def _pool(texts: list[str], owner: list[int], embed: EmbedAll) -> Pool:

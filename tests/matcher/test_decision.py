@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from matcher.decision import ACCEPT, DecisionRule, routing_correct, set_f1, tune_rule
+from matcher.decision import ACCEPT, DecisionRule, cap_silent, routing_correct, set_f1, silence_cap, tune_rule
 
 IDS = ["a", "b", "c", "d"]
 RULE = DecisionRule(accept=0.5, second=0.5, review_below=0.8, close_margin=0.1, max_labels=2)
@@ -306,3 +306,17 @@ def test_unclear_text_is_cant_tell_not_out_of_scope() -> None:
     assert "neither English nor Polish" in str(
         RULE.decide(np.array([0.3, 0.2]), IDS[:2], unclear=True, foreign="German")[2]
     )
+
+
+def test_silence_cap_is_the_smoothed_share_of_flagged_members() -> None:
+    labels = [("none",), ("hvac",), ("none",), ("ict",), ("none",)]
+    silent = np.array([True, True, True, False, False])
+    assert silence_cap(silent, labels) == pytest.approx((1 + 1) / (3 + 2))
+    assert silence_cap(np.zeros(5, dtype=bool), labels) == pytest.approx(0.5)  # nothing flagged: no knowledge
+
+
+def test_cap_silent_scales_only_the_silent_rows_and_keeps_their_order() -> None:
+    probs = np.array([[0.9, 0.3, 0.1], [0.9, 0.3, 0.1], [0.02, 0.01, 0.0]])
+    capped = cap_silent(probs, np.array([True, False, True]), 0.05)
+    np.testing.assert_allclose(capped[0], [0.05, 0.05 / 3, 0.05 / 9])
+    np.testing.assert_allclose(capped[1:], probs[1:])  # not silent; already under the cap

@@ -27,6 +27,7 @@ def test_init_only_stores_arguments(hashing_encoder):
         "nofit_evidence": True,
         "activity_codes": True,
         "unclear_margin": -0.03,
+        "silence_margin": 0.0,
         "calibrate_all": True,
         "accept": 0.5,
         "review_below": 0.8,
@@ -312,6 +313,34 @@ def test_without_nofit_evidence_the_calibration_is_plain_platt(hashing_encoder, 
     raw, evidence = _raw(m, [text])
     assert evidence is None
     np.testing.assert_allclose(m.predict_proba([text]), m.rule_.calibrate(raw))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We are a passionate team dedicated to excellence and customer satisfaction.",
+        "Jesteśmy dynamicznym zespołem pasjonatów, którzy stawiają na jakość i zadowolenie klienta.",
+    ],
+)
+def test_real_models_cannot_tell_from_marketing_that_says_nothing(real_matcher, text):
+    """Both scored a cluster at 0.8-0.9 and were routed unreviewed before their nearest neighbour counted."""
+    r = real_matcher.match(text, explain=False)
+    assert (r.outcome, r.decision, r.needs_review) == ("unclear", (), True)
+    assert r.ranking[0].score <= real_matcher.silence_cap_ + 1e-4 < 0.1
+
+
+def test_silence_cap_comes_from_the_flagged_calibration_texts(hashing_encoder, catalogue, profiles):
+    train, dev = by_split(profiles, "train"), by_split(profiles, "dev")
+    unclear = ["Quality, trust and innovation since 1991.", "Wesołych Świąt życzy zarząd i pracownicy."]
+    m = Matcher([hashing_encoder], cache_dir=None).fit(catalogue, train, calibration=dev, unclear=unclear)
+    assert 0 < m.silence_cap_ < 1
+    # a text that *is* a pooled no-sector text is as silent as can be: capped, unclear, unrouted
+    r = m.match(unclear[0], explain=False)
+    assert r.ranking[0].score <= m.silence_cap_ + 1e-4 and r.outcome == "unclear"
+    assert Matcher([hashing_encoder], cache_dir=None).fit(catalogue, train, calibration=dev).silence_cap_ is None
+    off = Matcher([hashing_encoder], cache_dir=None, silence_margin=None)
+    assert off.fit(catalogue, train, calibration=dev, unclear=unclear).silence_cap_ is None
 
 
 def _raw(m, texts):

@@ -44,3 +44,22 @@ def test_member_sketches_are_examples_but_not_real_ones(small_matcher, catalogue
     assert not index.example_is_real[:n_sketches].any() and index.example_is_real[n_sketches:].all()
     assert (index.n_examples > 0).all() and index.n_examples.sum() == len(index.examples.texts)
     assert np.array_equal(np.unique(index.term_owner), np.arange(len(catalogue.ids)))
+
+
+def test_silence_margin_is_positive_when_the_nearest_text_says_nothing(hashing_encoder, catalogue, profiles):
+    from matcher import Matcher
+
+    unclear = ["Quality, trust and innovation since 1991.", "Nasza misja: robić rzeczy porządnie."]
+    m = Matcher([hashing_encoder], tfidf=False, cache_dir=None).fit(
+        catalogue, by_split(profiles, "train")[:60], unclear=unclear
+    )
+    index = m.index_
+    example = index.examples.texts[-1]
+    texts = [unclear[0], example]
+    margin = index.silence_margin(encode_all(m.encoders_, texts)[0])
+    assert margin[0] > 0 > margin[1]  # each is nearest its own copy
+    # left out of the pools, a text is no longer its own neighbour
+    left_out = index.silence_margin(encode_all(m.encoders_, texts)[0], texts=texts)
+    assert left_out[0] < margin[0] and left_out[1] > margin[1]
+    # the unclear margin compares with the no-fit profiles only
+    assert index.unclear_margin(encode_all(m.encoders_, [unclear[0]])[0])[0] > 0
