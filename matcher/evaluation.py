@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.stats import binomtest
 
 from matcher.config import NO_FIT
 from matcher.decision import routing_correct
@@ -28,6 +29,9 @@ class Scores:
     review_share: float | None = None  # share of profiles set aside for a person (``needs_review``)
     routing_unreviewed: float | None = None  # routing accuracy of the profiles not set aside
     pair_ece: float | None = None  # calibration error of every (profile, cluster) score, not the best only
+    #: Of every (profile, cluster) score between 0.2 and 0.9 (``MID_SCORES``): their mean minus the
+    #: share an officer accepts by the labels; positive when the middling scores promise too much.
+    mid_bias: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,10 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+#: The middling scores, where "likely" and "unlikely" are decided: ``Scores.mid_bias`` looks at these.
+MID_SCORES = (0.2, 0.9)
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -93,6 +101,7 @@ def scores(profiles: Sequence[LabelledProfile], results: Sequence[MatchResult]) 
         review_share=_ratio(len(pairs) - len(unreviewed), len(pairs)),
         routing_unreviewed=_ratio(sum(unreviewed), len(unreviewed)),
         pair_ece=round(expected_calibration_error(*pair_confidence(profiles, results)), 4) if pairs else None,
+        mid_bias=mid_bias(*pair_confidence(profiles, results)) if pairs else None,
     )
 
 
@@ -180,8 +189,19 @@ def plot_confusion(rep: Report, path: str | Path, *, title: str = "Routing confu
     return path
 
 
+def mid_bias(confidence: np.ndarray, correct: np.ndarray) -> float | None:
+    """Mean score minus the share right, over the scores in ``MID_SCORES`` (``None`` if there are none)."""
+    confidence = np.asarray(confidence, dtype=float)
+    mid = (confidence >= MID_SCORES[0]) & (confidence < MID_SCORES[1])
+    if not mid.any():
+        return None
+    return round(float(confidence[mid].mean() - np.asarray(correct, dtype=float)[mid].mean()), 4)
+
+
 def reliability(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> list[dict[str, float]]:
-    """Per confidence bin: mean confidence, accuracy and count (the points of a reliability diagram)."""
+    """Per confidence bin: mean confidence, accuracy and count (the points of a reliability diagram),
+    and the 95% Wilson interval of the accuracy (``accuracy_low``, ``accuracy_high``): with a few
+    dozen scores in a bin, a gap of 0.1 between confidence and accuracy can be chance alone."""
     confidence = np.asarray(confidence, dtype=float)
     correct = np.asarray(correct, dtype=float)
     idx = np.minimum((confidence * bins).astype(int), bins - 1)
@@ -189,6 +209,7 @@ def reliability(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> 
     for b in range(bins):
         mask = idx == b
         if mask.any():
+            interval = binomtest(int(correct[mask].sum()), int(mask.sum())).proportion_ci(method="wilson")
             out.append(
                 {
                     "low": b / bins,
@@ -196,6 +217,8 @@ def reliability(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> 
                     "confidence": float(confidence[mask].mean()),
                     "accuracy": float(correct[mask].mean()),
                     "count": int(mask.sum()),
+                    "accuracy_low": float(interval.low),
+                    "accuracy_high": float(interval.high),
                 }
             )
     return out
@@ -256,6 +279,18 @@ def plot_reliability(
         label="accuracy in bin",
     )
     ax.plot([p["confidence"] for p in points], [p["accuracy"] for p in points], "o-", color="C3", label="mean score")
+    ax.errorbar(
+        [p["low"] + 0.5 / bins for p in points],
+        [p["accuracy"] for p in points],
+        yerr=[
+            [p["accuracy"] - p["accuracy_low"] for p in points],
+            [p["accuracy_high"] - p["accuracy"] for p in points],
+        ],
+        fmt="none",
+        ecolor="black",
+        capsize=3,
+        label="95% interval",
+    )
     for p in points:
         ax.annotate(str(p["count"]), (p["low"] + 0.5 / bins, min(p["accuracy"] + 0.03, 0.97)), ha="center", fontsize=8)
     ece = expected_calibration_error(confidence, correct, bins)

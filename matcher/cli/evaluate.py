@@ -53,7 +53,7 @@ def evaluate(
         out.print_json(data={**rep.to_dict(), "confusion_png": str(png)})
         return
     t = Table(title=f"{escape(data.name)}: {rep.overall.n} profiles")
-    for col in ("", "n", "top-1", "top-3", "routing", "no-fit P", "no-fit R", "ECE", "ECE all"):
+    for col in ("", "n", "top-1", "top-3", "routing", "no-fit P", "no-fit R", "ECE", "ECE all", "bias .2-.9"):
         t.add_column(col, justify="right")
     q = Table(title="the review queue (needs_review)")
     for col in ("", "set aside", "routing of the rest"):
@@ -62,7 +62,10 @@ def evaluate(
         t.add_row(
             escape(name),
             str(s.n),
-            *(_fmt(v) for v in (s.top1, s.top3, s.routing, s.no_fit_precision, s.no_fit_recall, s.ece, s.pair_ece)),
+            *(
+                _fmt(v)
+                for v in (s.top1, s.top3, s.routing, s.no_fit_precision, s.no_fit_recall, s.ece, s.pair_ece, s.mid_bias)
+            ),
         )
         q.add_row(escape(name), _fmt(s.review_share), _fmt(s.routing_unreviewed))
     out.print(t)

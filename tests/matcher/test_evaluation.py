@@ -97,6 +97,8 @@ def test_scores_overall() -> None:
         review_share=0.0,  # nothing was set aside
         routing_unreviewed=0.5,
         pair_ece=0.2389,  # every cluster's score (see test_every_pair_is_calibrated_against_acceptance)
+        # the 11 scores in [0.2, 0.9) sum to 5.0; three are accepted (b 0.6 of 2, c 0.3 of 3, a 0.8 of 6)
+        mid_bias=round(5.0 / 11 - 3 / 11, 4),
     )
 
 
@@ -160,6 +162,7 @@ def test_report_per_language() -> None:
         review_share=0.0,
         routing_unreviewed=0.6667,
         pair_ece=rep.by_language["en"].pair_ece,
+        mid_bias=0.1,  # b 0.2 of 1, a 0.8 and b 0.6 of 2, a 0.8 of 6: mean 0.6, two accepted of four
     )
     assert rep.by_language["en"].pair_ece is not None and rep.by_language["pl"].pair_ece is not None
     assert rep.by_language["pl"] == Scores(
@@ -173,6 +176,7 @@ def test_report_per_language() -> None:
         review_share=0.0,
         routing_unreviewed=0.3333,
         pair_ece=rep.by_language["pl"].pair_ece,
+        mid_bias=round(2.6 / 7 - 1 / 7, 4),  # seven middling scores summing to 2.6; only c 0.3 of 3 accepted
     )
 
 
@@ -272,3 +276,25 @@ def test_every_pair_is_calibrated_against_acceptance() -> None:
     assert set(rep.reliability) == {"best", "pairs"}
     assert sum(p["count"] for p in rep.reliability["pairs"]["all"]) == 6
     assert sum(p["count"] for p in rep.reliability["best"]["all"]) == 2
+    # 0.6 and 0.3 and 0.2 are the middling scores; only the 0.6 is accepted
+    assert s.mid_bias == pytest.approx((0.6 + 0.3 + 0.2) / 3 - 1 / 3, abs=1e-4)
+
+
+def test_reliability_gives_each_bin_a_wilson_interval() -> None:
+    from matcher.evaluation import reliability
+
+    conf = np.array([0.25] * 20 + [0.95] * 4)
+    ok = np.array([1] * 5 + [0] * 15 + [1] * 4, dtype=float)
+    low, high = reliability(conf, ok)
+    assert (low["count"], low["accuracy"]) == (20, 0.25)
+    # the Wilson interval of 5 in 20: about 0.11 to 0.47, so 0.25 against, say, 0.35 is no evidence
+    assert low["accuracy_low"] == pytest.approx(0.1119, abs=1e-3) and low["accuracy_high"] == pytest.approx(
+        0.4687, abs=1e-3
+    )
+    assert high["accuracy"] == 1.0 and high["accuracy_high"] == pytest.approx(1.0) and high["accuracy_low"] < 0.6
+
+
+def test_mid_bias_is_none_without_middling_scores() -> None:
+    from matcher.evaluation import mid_bias
+
+    assert mid_bias(np.array([0.95, 0.05]), np.array([1.0, 0.0])) is None
