@@ -3,11 +3,8 @@
 (() => {
   "use strict";
 
-  const { t, pick, h, scoreBar, reasonText, isForeign, errorDetail } = window.I18N;
+  const { t, pick, h, scoreBar, reasonText, isForeign, errorDetail, possible } = window.I18N;
   const MAX_CHARS = 20000;
-  // A cluster left out of the decision is "also possible" from this score on, "unlikely" below it.
-  // (The scores are calibrated probabilities; every cluster from 0.5 on is in the decision.)
-  const POSSIBLE_FROM = 0.2;
   const state = { result: null, text: "", sent: null };
 
   const $ = (id) => document.getElementById(id);
@@ -52,7 +49,7 @@
   function level(match, r) {
     if (unreadable(r)) return "unassessed";
     if (r.decision.includes(match.cluster.id)) return "recommended";
-    return match.score >= POSSIBLE_FROM ? "possible" : "unlikely";
+    return possible(match.score) ? "possible" : "unlikely";
   }
 
   const PASSAGES = { recommended: "passages", possible: "passagesPossible", unlikely: "passagesWeak", unassessed: "passagesUnassessed" };

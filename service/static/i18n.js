@@ -120,6 +120,7 @@
       reviewReason: "Set aside for review because {reason}.",
       scoresHeading: "The matcher's scores and why",
       noSummary: "No explanation was stored for this cluster.",
+      summaryUnlikely: "Unlikely (under 20%): the text gives too little reason to propose this cluster.",
       dashboardHeading: "Dashboard",
       dashWeeks: "Period",
       dashWeeksN: "last {n} weeks",
@@ -309,6 +310,7 @@
       reviewReason: "Odłożone do przeglądu, ponieważ {reason}.",
       scoresHeading: "Wyniki dopasowania i ich uzasadnienie",
       noSummary: "Dla tego klastra nie zapisano uzasadnienia.",
+      summaryUnlikely: "Mało prawdopodobny (poniżej 20%): tekst daje za mało powodów, by proponować ten klaster.",
       dashboardHeading: "Pulpit",
       dashWeeks: "Okres",
       dashWeeksN: "ostatnie tygodnie: {n}",
@@ -442,6 +444,15 @@
     return el;
   }
 
+  // A cluster left out of the decision is "also possible" from this score on, "unlikely" below it
+  // (the scores are calibrated probabilities; every cluster from 0.5 on is in the decision).
+  const POSSIBLE_FROM = 0.2;
+
+  /** Whether a score is "also possible" as it is shown: 0.1996 reads 20%, so it is. */
+  function possible(score) {
+    return Math.round(score * 100) >= Math.round(POSSIBLE_FROM * 100);
+  }
+
   /** A score bar: the width is set through the CSSOM (the CSP forbids inline style attributes). */
   function scoreBar(score, label) {
     const fill = h("span", { class: "fill" });
@@ -533,7 +544,7 @@
     }
   }
 
-  window.I18N = { t, applyTexts, setLang, pick, percent, h, scoreBar, reasonText, isForeign, errorDetail,
+  window.I18N = { t, applyTexts, setLang, pick, percent, h, scoreBar, reasonText, isForeign, errorDetail, possible,
     get lang() { return current; }, onChange(fn) { listeners.push(fn); } };
 
   document.addEventListener("DOMContentLoaded", () => {

@@ -196,14 +196,21 @@
     return window.I18N.isForeign(inquiry.review_reason) ? "other" : inquiry.lang;
   }
 
-  /** The matcher's best clusters: each score, and its explanation's summary in the interface's language. */
+  /** The matcher's best clusters: each score, and its explanation's summary in the interface's
+   * language; an unlikely cluster says so rather than quote the passage that led elsewhere. */
   function scores(inquiry) {
+    const why = (r) => {
+      if (!inquiry.decision.includes(r.cluster) && !window.I18N.possible(r.score)) {
+        return h("p", { class: "explanation unlikely" }, t("summaryUnlikely"));
+      }
+      return r.summary
+        ? h("p", { class: "explanation", lang: inquiry.lang }, pick(r.summary))
+        : h("p", { class: "explanation missing" }, t("noSummary"));
+    };
     return h("div", { class: "scores" },
       h("h4", {}, t("scoresHeading")),
       h("ul", { class: "ranking" }, ...inquiry.ranking.slice(0, 3).map((r) => h("li", { "data-cluster": r.cluster },
-        scoreBar(r.score, clusterName(r.cluster)),
-        h("p", { class: r.summary ? "explanation" : "explanation missing", lang: r.summary ? inquiry.lang : null },
-          r.summary ? pick(r.summary) : t("noSummary"))))));
+        scoreBar(r.score, clusterName(r.cluster)), why(r)))));
   }
 
   function item(inquiry) {

@@ -305,13 +305,18 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
 
 
+def _possible(score: float) -> bool:
+    """ "Also possible" as the score is shown: from 20% (0.1996 shows as 20%)."""
+    return round(score * 100) >= 20
+
+
 def _expected_levels(base_url: str, text: str) -> dict[str, str]:
     result = httpx.post(base_url + "/v1/match", json={"text": text, "top_k": 100}).json()
     return {
         m["cluster"]["id"]: "recommended"
         if m["cluster"]["id"] in result["decision"]
         else "possible"
-        if m["score"] >= 0.2
+        if _possible(m["score"])
         else "unlikely"
         for m in result["matches"]
     }
@@ -408,18 +413,36 @@ def test_an_office_card_shows_its_reason_explanation_and_scores_in_both_language
     item = page.locator(f'.inquiry[data-id="{inquiry["id"]}"]')
     assert _shown(page) == [inquiry["id"]]
     expect(item.locator(".reason")).to_have_text("Set aside for review because no cluster fits well enough.")
-    summaries = [r["summary"] for r in inquiry["ranking"][:3]]
-    assert item.locator(".explanation").all_inner_texts() == [s["en"] for s in summaries]
+    # a bakery: no cluster is even possible, so none quotes the bakery's sentence as a reason
+    assert not any(_possible(r["score"]) for r in inquiry["ranking"][:3])
+    unlikely_en = "Unlikely (under 20%): the text gives too little reason to propose this cluster."
+    assert item.locator(".explanation").all_inner_texts() == [unlikely_en] * 3
     assert len(item.locator(".ranking .pct").all_inner_texts()) == 3
     assert item.locator(".ranking li").first.get_attribute("data-cluster") == inquiry["ranking"][0]["cluster"]
+    # an installer of solar panels and heat pumps: the routed and the possible clusters say why
+    member = httpx.post(
+        base_url + "/v1/inquiries",
+        json={"text": "We install solar panels and heat pumps on houses.", "contact": "card-check@solar.example.pl"},
+        headers=ADMIN,
+    ).json()
+    _search_all(page, "CARD-CHECK@")
+    card = page.locator(f'.inquiry[data-id="{member["id"]}"]')
+    top = member["ranking"][:3]
+    why = [
+        r["summary"]["en"] if r["cluster"] in member["decision"] or _possible(r["score"]) else unlikely_en for r in top
+    ]
+    assert card.locator(".explanation").all_inner_texts() == why
+    assert why[0] == top[0]["summary"]["en"] and top[0]["cluster"] in member["decision"]
 
     page.get_by_role("button", name="Polski").click()
     expect(item.locator(".reason")).to_have_text(
         "Odłożone do przeglądu, ponieważ żaden klaster nie pasuje wystarczająco."
     )
-    assert item.locator(".explanation").all_inner_texts() == [s["pl"] for s in summaries]
+    unlikely_pl = "Mało prawdopodobny (poniżej 20%): tekst daje za mało powodów, by proponować ten klaster."
+    assert item.locator(".explanation").all_inner_texts() == [unlikely_pl] * 3
+    assert card.locator(".explanation").first.inner_text() == top[0]["summary"]["pl"]
     assert "Propozycja: żaden klaster nie pasuje" in item.inner_text()
-    expect(page.locator("#queue-count")).to_have_text("Zgłoszenia 1–1 z 1")
+    expect(page.locator("#queue-count")).to_have_text("Zgłoszenia 1–2 z 2")
     _shot(page, "office-card-pl.png")
 
 
