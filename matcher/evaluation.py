@@ -52,6 +52,9 @@ class Report:
     #: Reliability diagrams' points (see :func:`reliability`) of the best score ("best") and of every
     #: (profile, cluster) score ("pairs"), for "all" profiles and per language.
     reliability: dict[str, dict[str, list[dict[str, float]]]] = field(default_factory=dict)
+    #: How often a perfectly calibrated matcher with these (profile, cluster) scores would keep every
+    #: band of ``MID_SCORES`` within 0.1 of its acceptance (:func:`chance_bands_hold`).
+    bands_hold_by_chance: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -157,6 +160,7 @@ def report(
         confusion=confusion,
         provenance=dict(provenance or {}),
         reliability=diagrams,
+        bands_hold_by_chance=chance_bands_hold(pair_confidence(profiles, results)[0]) if profiles else None,
     )
 
 
@@ -196,6 +200,26 @@ def mid_bias(confidence: np.ndarray, correct: np.ndarray) -> float | None:
     if not mid.any():
         return None
     return round(float(confidence[mid].mean() - np.asarray(correct, dtype=float)[mid].mean()), 4)
+
+
+def chance_bands_hold(
+    confidence: np.ndarray, *, tolerance: float = 0.1, bins: int = 10, draws: int = 2000, seed: int = 0
+) -> float:
+    """How often a *perfectly calibrated* scorer with these scores would keep every bin in
+    ``MID_SCORES`` within ``tolerance`` of its mean score: the labels are drawn from the scores
+    themselves, ``draws`` times. What a band-by-band gap can be asked to show on a set of this size."""
+    confidence = np.asarray(confidence, dtype=float)
+    idx = np.minimum((confidence * bins).astype(int), bins - 1)
+    lo, hi = round(MID_SCORES[0] * bins), round(MID_SCORES[1] * bins)
+    groups = [confidence[idx == b] for b in range(lo, hi) if (idx == b).any()]
+    if not groups:
+        return 1.0
+    rng = np.random.default_rng(seed)
+    held = np.ones(draws, dtype=bool)
+    for scores_in_bin in groups:
+        drawn = rng.random((draws, scores_in_bin.size)) < scores_in_bin
+        held &= np.abs(drawn.mean(axis=1) - scores_in_bin.mean()) <= tolerance
+    return float(held.mean())
 
 
 def reliability(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> list[dict[str, float]]:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -52,8 +53,8 @@ def evaluate(
     if as_json:
         out.print_json(data={**rep.to_dict(), "confusion_png": str(png)})
         return
-    t = Table(title=f"{escape(data.name)}: {rep.overall.n} profiles")
-    for col in ("", "n", "top-1", "top-3", "routing", "no-fit P", "no-fit R", "ECE", "ECE all", "bias .2-.9"):
+    t = Table(title=f"{escape(data.name)}: {rep.overall.n} profiles", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("", "n", "top-1", "top-3", "routing", "no-fit\nP", "no-fit\nR", "ECE", "ECE\nall", "bias\n.2-.9"):
         t.add_column(col, justify="right")
     q = Table(title="the review queue (needs_review)")
     for col in ("", "set aside", "routing of the rest"):
@@ -70,6 +71,12 @@ def evaluate(
         q.add_row(escape(name), _fmt(s.review_share), _fmt(s.routing_unreviewed))
     out.print(t)
     out.print(q)
+    if rep.bands_hold_by_chance is not None:
+        out.print(
+            "bias .2-.9: the mean of every cluster's score from 0.2 to 0.9 minus the share accepted. Band by "
+            "band (--json), a perfectly calibrated matcher would keep every band within 0.1 in "
+            f"{rep.bands_hold_by_chance:.0%} of random draws of labels on a set of this size."
+        )
     c = Table(title="per cluster (first label / first routed cluster)")
     for col in ("cluster", "support", "precision", "recall"):
         c.add_column(col, justify="right")

@@ -148,6 +148,8 @@ def test_evaluate_json_and_plot(env, profiles):
     overall = report["overall"]
     assert 0.0 <= overall["review_share"] <= 1.0
     assert overall["routing_unreviewed"] is None or 0.0 <= overall["routing_unreviewed"] <= 1.0
+    assert 0.0 <= report["bands_hold_by_chance"] <= 1.0
+    assert {"accuracy_low", "accuracy_high"} <= set(report["reliability"]["pairs"]["all"][0])
 
 
 def test_evaluate_table_shows_the_review_queue(env, profiles):
@@ -159,6 +161,7 @@ def test_evaluate_table_shows_the_review_queue(env, profiles):
     assert result.exit_code == 0, result.output
     assert "the review queue" in result.stdout and "set aside" in result.stdout
     assert "routing of the rest" in result.stdout
+    assert "bias .2-.9" in result.stdout and "perfectly calibrated matcher" in result.stdout
 
 
 def test_evaluate_bad_label_names_the_line(env):

@@ -276,6 +276,7 @@ def test_every_pair_is_calibrated_against_acceptance() -> None:
     assert set(rep.reliability) == {"best", "pairs"}
     assert sum(p["count"] for p in rep.reliability["pairs"]["all"]) == 6
     assert sum(p["count"] for p in rep.reliability["best"]["all"]) == 2
+    assert rep.bands_hold_by_chance is not None and 0 <= rep.bands_hold_by_chance <= 1
     # 0.6 and 0.3 and 0.2 are the middling scores; only the 0.6 is accepted
     assert s.mid_bias == pytest.approx((0.6 + 0.3 + 0.2) / 3 - 1 / 3, abs=1e-4)
 
@@ -298,3 +299,13 @@ def test_mid_bias_is_none_without_middling_scores() -> None:
     from matcher.evaluation import mid_bias
 
     assert mid_bias(np.array([0.95, 0.05]), np.array([1.0, 0.0])) is None
+
+
+def test_chance_bands_hold_is_high_for_big_bands_and_low_for_small_ones() -> None:
+    from matcher.evaluation import chance_bands_hold
+
+    big = np.repeat([0.25, 0.45, 0.65, 0.85], 400)  # 400 scores a band: a gap of 0.1 is five sigma
+    small = np.repeat([0.25, 0.45, 0.65, 0.85], 10)  # 10 a band: a gap of 0.1 is common
+    assert chance_bands_hold(big) > 0.99
+    assert chance_bands_hold(small) < 0.3
+    assert chance_bands_hold(np.array([0.05, 0.95])) == 1.0  # no middling score: nothing to miss
