@@ -343,6 +343,20 @@ def test_silence_cap_comes_from_the_flagged_calibration_texts(hashing_encoder, c
     assert off.fit(catalogue, train, calibration=dev, unclear=unclear).silence_cap_ is None
 
 
+def test_an_officers_cluster_for_a_silent_text_lifts_the_silence(hashing_encoder, catalogue, profiles):
+    """Once the office files a text under a cluster, that text is an example, no longer only a no-sector one."""
+    train, dev = by_split(profiles, "train"), by_split(profiles, "dev")
+    text = "Quality, trust and innovation since 1991."
+    silent = Matcher([hashing_encoder], cache_dir=None).fit(catalogue, train, calibration=dev, unclear=[text])
+    assert silent.match(text, explain=False).outcome == "unclear"
+    decided = LabelledProfile(id="fb1", text=text, labels=("ict",))
+    taught = Matcher([hashing_encoder], cache_dir=None).fit(
+        catalogue, train, calibration=dev, feedback=[decided], unclear=[text]
+    )
+    r = taught.match(text, explain=False)
+    assert r.outcome != "unclear" and r.ranking[0].score > silent.match(text, explain=False).ranking[0].score
+
+
 def _raw(m, texts):
     """The head's scores and the no-fit evidence of ``texts``, as the matcher computes them."""
     from matcher.text import detect_lang
