@@ -82,8 +82,8 @@ class Matcher(BaseEstimator):  # type: ignore[misc]  # get_params / set_params f
         the profiles that fit no cluster.
     silence_margin : float or None, default 0.0
         A text this much closer to the texts that say nothing of a sector than to every example and
-        no-fit profile is unclear whatever its scores, which are capped at the share of such
-        calibration texts that were members (``silence_cap_``); ``None`` turns this off.
+        no-fit profile is unclear whatever its scores, which are scaled down so that none exceeds the
+        share of such calibration texts that were members (``silence_cap_``); ``None`` turns this off.
     calibrate_all : bool, default True
         Calibrate every cluster's score, not the best one's alone, on the calibration profiles and
         the examples' out-of-fold scores, and route to a second cluster when its score reaches
