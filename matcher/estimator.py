@@ -372,14 +372,17 @@ class Matcher(BaseEstimator):  # type: ignore[misc]  # get_params / set_params f
     def _calibrated(
         self, texts: list[str], embedded: list[np.ndarray], langs: Sequence[str]
     ) -> tuple[np.ndarray, list[DecisionRule], np.ndarray]:
-        """Calibrated scores (n, k), each text's decision rule, and which texts say nothing of a sector."""
+        """Calibrated scores (n, k), each text's decision rule, and which texts are unclear (their
+        scores capped when they say nothing of a sector: see ``silence_margin``)."""
         raw, evidence = self._raw_scores(texts, embedded, langs)
         probs, rules = calibrate_by_language(self.rule_, self.language_rules_, langs, raw, evidence)
-        silent = np.zeros(len(texts), dtype=bool)
+        unclear_margin, silence_margin = self.index_.margins(embedded)
+        unclear = unclear_margin > self.unclear_margin
         if self.silence_cap_ is not None and self.silence_margin is not None:
-            silent = self.index_.silence_margin(embedded) > self.silence_margin
+            silent = silence_margin > self.silence_margin
             probs = cap_silent(probs, silent, self.silence_cap_)
-        return probs, rules, silent
+            unclear |= silent
+        return probs, rules, unclear
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probability that each cluster is acceptable, shape (n_texts, n_clusters)."""
@@ -413,8 +416,7 @@ class Matcher(BaseEstimator):  # type: ignore[misc]  # get_params / set_params f
             embedded, parts = encode_all(self.encoders_, chunk, [p for ps in passages for p in ps])
             ends = np.cumsum([len(ps) for ps in passages])
             langs = [detect_lang(t) for t in chunk]  # once per text: the head, the rule and the result use it
-            probs, rules, silent = self._calibrated(chunk, embedded, langs)
-            unclear = silent | (self.index_.unclear_margin(embedded) > self.unclear_margin)
+            probs, rules, unclear = self._calibrated(chunk, embedded, langs)
             for i, text in enumerate(chunk):
                 whole, own = embedded[0][i], parts[ends[i] - len(passages[i]) : ends[i]]
                 ranked = rank(probs[i], rules[i], self.classes_, text, unclear=bool(unclear[i]))

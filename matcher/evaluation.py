@@ -92,6 +92,7 @@ def scores(profiles: Sequence[LabelledProfile], results: Sequence[MatchResult]) 
     said_none = [(p, r) for p, r in pairs if not r.decision]
     true_none = [(p, r) for p, r in pairs if p.is_no_fit]
     conf, ok = top_confidence(profiles, results)
+    pair_conf, pair_ok = pair_confidence(profiles, results)
     unreviewed = [is_right for is_right, (_, r) in zip(right, pairs, strict=True) if not r.needs_review]
     return Scores(
         n=len(pairs),
@@ -103,8 +104,8 @@ def scores(profiles: Sequence[LabelledProfile], results: Sequence[MatchResult]) 
         ece=round(expected_calibration_error(conf, ok), 4) if pairs else None,
         review_share=_ratio(len(pairs) - len(unreviewed), len(pairs)),
         routing_unreviewed=_ratio(sum(unreviewed), len(unreviewed)),
-        pair_ece=round(expected_calibration_error(*pair_confidence(profiles, results)), 4) if pairs else None,
-        mid_bias=mid_bias(*pair_confidence(profiles, results)) if pairs else None,
+        pair_ece=round(expected_calibration_error(pair_conf, pair_ok), 4) if pairs else None,
+        mid_bias=mid_bias(pair_conf, pair_ok) if pairs else None,
     )
 
 

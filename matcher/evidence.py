@@ -221,7 +221,8 @@ class EvidenceIndex:
         """How much closer each text is to the texts that say nothing of a sector than to those that
         fit no cluster: the mean over encoders of the two nearest similarities' difference, (n_texts,).
         ``-inf`` when either pool is empty."""
-        return self._nearest_gap(embedded, (self.nofit,))
+        unclear, nofit = self._nearest(embedded, (self.unclear, self.nofit))
+        return _gap(embedded, unclear, nofit)
 
     def silence_margin(self, embedded: list[np.ndarray], *, texts: Sequence[str] | None = None) -> np.ndarray:
         """How much closer each text is to the texts that say nothing of a sector than to anything
@@ -229,28 +230,30 @@ class EvidenceIndex:
         positive when its nearest neighbour says nothing of what an organisation does. The mean over
         encoders of the two nearest similarities' difference, (n_texts,); ``-inf`` when a pool is
         empty. Given the ``texts`` themselves, a text is never its own neighbour (while fitting)."""
-        return self._nearest_gap(embedded, (self.examples, self.nofit), texts=texts)
+        return self.margins(embedded, texts=texts)[1]
 
-    def _nearest_gap(
-        self, embedded: list[np.ndarray], others: tuple[Pool, ...], *, texts: Sequence[str] | None = None
-    ) -> np.ndarray:
-        """Nearest similarity to the unclear pool minus the nearest to any of ``others``, averaged
-        over encoders; pooled copies of ``texts`` (when given) left out."""
-        n = len(embedded[0])
-        pools = (self.unclear, *others)
-        if any(not pool.texts for pool in pools):
-            return np.full(n, -np.inf)
-        masks = [_same_text(texts, pool.texts) if texts is not None else None for pool in pools]
-        margins = []
-        for i, q in enumerate(embedded):
-            nearest = []
-            for pool, mask in zip(pools, masks, strict=True):
-                sims = q @ pool.emb[i].T
-                if mask is not None:
-                    sims = np.where(mask, -np.inf, sims)
-                nearest.append(sims.max(axis=1))
-            margins.append(nearest[0] - np.max(nearest[1:], axis=0))
-        return np.asarray(np.mean(margins, axis=0), dtype=np.float64)
+    def margins(
+        self, embedded: list[np.ndarray], *, texts: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`unclear_margin` and :meth:`silence_margin` at once, each pool compared once."""
+        unclear, examples, nofit = self._nearest(embedded, (self.unclear, self.examples, self.nofit), texts=texts)
+        known = None if examples is None or nofit is None else np.maximum(examples, nofit)
+        return _gap(embedded, unclear, nofit), _gap(embedded, unclear, known)
+
+    def _nearest(
+        self, embedded: list[np.ndarray], pools: tuple[Pool, ...], *, texts: Sequence[str] | None = None
+    ) -> list[np.ndarray | None]:
+        """Per pool, each text's nearest similarity by each encoder, (n_encoders, n_texts); ``None``
+        for an empty pool. Pooled copies of ``texts`` (when given) are left out."""
+        out: list[np.ndarray | None] = []
+        for pool in pools:
+            if not pool.texts:
+                out.append(None)
+                continue
+            mask = _same_text(texts, pool.texts) if texts is not None else None
+            sims = [q @ e.T for q, e in zip(embedded, pool.emb, strict=True)]
+            out.append(np.stack([(s if mask is None else np.where(mask, -np.inf, s)).max(axis=1) for s in sims]))
+        return out
 
     def code_vectors(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
         """What the activity codes each text cites say: per cluster the strongest code's weight,
@@ -279,6 +282,13 @@ class EvidenceIndex:
             _same_text(texts, self.examples.texts),
             _same_text(texts, self.nofit.texts),
         )
+
+
+def _gap(embedded: list[np.ndarray], near: np.ndarray | None, far: np.ndarray | None) -> np.ndarray:
+    """The mean over encoders of ``near - far`` (each (n_encoders, n_texts)); ``-inf`` if either is missing."""
+    if near is None or far is None:
+        return np.full(len(embedded[0]), -np.inf)
+    return np.asarray(np.mean(near - far, axis=0), dtype=np.float64)
 
 
 def _same_text(texts: Sequence[str], items: Sequence[str]) -> np.ndarray:

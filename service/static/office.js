@@ -4,7 +4,7 @@
 (() => {
   "use strict";
 
-  const { t, pick, h, scoreBar, reasonText, errorDetail, percent } = window.I18N;
+  const { t, pick, h, scoreBar, reasonText, errorDetail, percent, possible } = window.I18N;
   const KEY = "cluster-matcher-admin-key";
   const PAGE = 20;
   const NO_FIT = "none";
@@ -200,7 +200,7 @@
    * language; an unlikely cluster says so rather than quote the passage that led elsewhere. */
   function scores(inquiry) {
     const why = (r) => {
-      if (!inquiry.decision.includes(r.cluster) && !window.I18N.possible(r.score)) {
+      if (!inquiry.decision.includes(r.cluster) && !possible(r.score)) {
         return h("p", { class: "explanation unlikely" }, t("summaryUnlikely"));
       }
       return r.summary
